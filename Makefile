@@ -1,0 +1,58 @@
+# retail-lake: `make run` and `make test` each set everything up themselves.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+LAKE ?= lake
+# Debian packages the pipeline needs: a JVM for Spark, MariaDB server and its JDBC driver.
+APT_PACKAGES := default-jre-headless mariadb-server libmariadb-java
+
+.PHONY: help setup system-deps venv run demo test lint format bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+system-deps: ## install the Debian packages (as root) or say which are missing
+	@missing=""; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	{ command -v mariadbd >/dev/null 2>&1 || test -x /usr/sbin/mariadbd; } || missing="$$missing mariadb-server"; \
+	test -f /usr/share/java/mariadb-java-client.jar || missing="$$missing libmariadb-java"; \
+	$(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "missing system packages:$$missing"; \
+	    echo "install them with: sudo apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
+
+$(BIN)/.installed: requirements.lock.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock.txt
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+venv: $(BIN)/.installed ## create .venv with the pinned packages
+
+setup: system-deps venv ## everything `run` and `test` need
+
+run: setup ## generate data, load it into a throwaway MariaDB, run the daily pipeline
+	$(BIN)/retail-lake demo --lake $(LAKE)
+
+test: setup ## the whole test suite (Spark, MariaDB, moto)
+	$(BIN)/python -m pytest
+
+lint: venv ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv ## apply ruff formatting
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean: ## remove the venv, the demo lake and caches
+	rm -rf $(VENV) $(LAKE) build dist *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,172 @@
+"""The one configuration object, built in one place from job arguments and environment.
+
+Job scripts and the CLI both end up in :func:`build_settings`; no other module reads
+``os.environ`` or ``sys.argv``. Argument names are the same snake_case in
+CloudFormation (``--lake``), in the argument list and in the field below.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Literal
+
+Platform = Literal["local", "glue", "emr"]
+Backend = Literal["local", "aws"]
+PLATFORMS: tuple[str, ...] = ("local", "glue", "emr")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or has a value the pipeline cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a job or command needs to know about where it runs.
+
+    ``db_password`` is excluded from ``repr`` so that logging a ``Settings`` never
+    leaks it; use :meth:`redacted` for reports.
+    """
+
+    lake: str
+    platform: Platform = "local"
+    source: Literal["files", "mysql"] = "files"
+    # Source database: a JDBC URL locally, a Glue connection + secret on AWS.
+    jdbc_url: str | None = None
+    db_user: str | None = None
+    db_password: str | None = field(default=None, repr=False)
+    db_secret_id: str | None = None
+    glue_connection: str | None = None
+    jdbc_partitions: int = 4
+    lookback_days: int = 3
+    # Ports: which adapter to use (DESIGN §2). Default: aws when the lake is on S3.
+    tracker: Backend = "local"
+    notifier: Backend = "local"
+    catalog: Backend = "local"
+    query: Backend = "local"
+    region: str = "us-east-1"
+    glue_database: str = "retail_lake"
+    tracker_table: str = "retail_lake_tracker"
+    metadata_table: str = "retail_lake_contracts"
+    orders_table: str = "orders"
+    workflow_name: str = "retail-lake-daily"
+    athena_workgroup: str = "retail-lake"
+    alert_sender: str = "retail-lake@example.com"
+    alert_recipients: tuple[str, ...] = ("data-team@example.com",)
+    shuffle_partitions: int | None = None
+
+    @property
+    def on_s3(self) -> bool:
+        return self.lake.startswith("s3://")
+
+    def redacted(self) -> dict[str, object]:
+        """A JSON-safe view for run reports: secrets masked, URLs stripped of credentials."""
+        out: dict[str, object] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "db_password":
+                value = "***" if value else None
+            elif f.name == "jdbc_url" and value:
+                value = _strip_url_credentials(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)
+
+
+def _strip_url_credentials(url: str) -> str:
+    """Drop ``user:password@`` and ``password=`` parameters from a JDBC URL."""
+    import re
+
+    url = re.sub(r"//[^/@]*@", "//", url)
+    return re.sub(r"(?i)(password|pwd)=[^&;]*", r"\1=***", url)
+
+
+_INT_FIELDS = {"jdbc_partitions", "lookback_days", "shuffle_partitions"}
+_ENV_PREFIX = "RETAIL_LAKE_"
+
+
+def build_settings(
+    values: Mapping[str, object] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Merge explicit values over ``RETAIL_LAKE_*`` environment variables over defaults.
+
+    Backends default to ``aws`` when the lake is on S3 and ``local`` otherwise, so
+    a single ``--lake`` switches a run between a laptop and AWS.
+    """
+    env = os.environ if env is None else env
+    known = {f.name for f in fields(Settings)}
+    merged: dict[str, object] = {}
+    for name in known:
+        env_value = env.get(_ENV_PREFIX + name.upper())
+        if env_value not in (None, ""):
+            merged[name] = env_value
+    if "db_password" not in merged and env.get("RETAIL_LAKE_DB_PASSWORD"):
+        merged["db_password"] = env["RETAIL_LAKE_DB_PASSWORD"]
+    for name, value in (values or {}).items():
+        if name not in known:
+            raise ConfigError(f"unknown setting {name!r}")
+        if value is not None:
+            merged[name] = value
+    if "lake" not in merged:
+        raise ConfigError("the lake root is required (--lake DIR or s3://bucket/prefix)")
+    lake = str(merged["lake"])
+    if not lake.startswith("s3://"):
+        lake = os.path.abspath(lake)
+    merged["lake"] = lake.rstrip("/")
+    default_backend = "aws" if lake.startswith("s3://") else "local"
+    for port in ("tracker", "notifier", "catalog", "query"):
+        merged.setdefault(port, default_backend)
+    for name in _INT_FIELDS & merged.keys():
+        try:
+            merged[name] = int(merged[name])  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name} must be an integer, got {merged[name]!r}") from None
+    recipients = merged.get("alert_recipients")
+    if isinstance(recipients, str):
+        merged["alert_recipients"] = tuple(r.strip() for r in recipients.split(",") if r.strip())
+    settings = Settings(**merged)  # type: ignore[arg-type]
+    _check(settings)
+    return settings
+
+
+def _check(settings: Settings) -> None:
+    if settings.platform not in PLATFORMS:
+        raise ConfigError(
+            f"platform must be one of {', '.join(PLATFORMS)}, got {settings.platform!r}"
+        )
+    if settings.source not in ("files", "mysql"):
+        raise ConfigError(f"source must be files or mysql, got {settings.source!r}")
+    for port in ("tracker", "notifier", "catalog", "query"):
+        if getattr(settings, port) not in ("local", "aws"):
+            raise ConfigError(f"{port} backend must be local or aws")
+    if settings.platform in ("glue", "emr") and not settings.on_s3:
+        raise ConfigError(
+            f"--platform {settings.platform} needs an s3:// lake, got {settings.lake}"
+        )
+    if settings.jdbc_partitions < 1 or settings.lookback_days < 0:
+        raise ConfigError("jdbc_partitions must be >= 1 and lookback_days >= 0")
+
+
+def resolve_job_arguments(
+    argv: Sequence[str], required: Sequence[str], optional: Sequence[str] = ()
+) -> dict[str, str]:
+    """Resolve Glue-style ``--name value`` arguments with ``getResolvedOptions``.
+
+    ``getResolvedOptions`` treats every option it is given as required and raises
+    on a missing one; optional arguments are therefore only passed to it when they
+    appear in ``argv``. This is the single place that knows that quirk.
+    """
+    from awsglue.utils import getResolvedOptions
+
+    present = [name for name in optional if f"--{name}" in argv]
+    try:
+        resolved = getResolvedOptions(list(argv), [*required, *present])
+    except Exception as exc:  # argparse raises SystemExit-like errors inside
+        raise ConfigError(f"bad job arguments: {exc}") from exc
+    return {k: v for k, v in resolved.items() if k in {*required, *present}}

@@ -1,0 +1,23 @@
+"""Lake storage port: the same layout on S3 and on a local directory (DESIGN §3).
+
+``LakeStorage`` is the small interface; :func:`open_storage` picks the adapter from
+the lake root. Paths given to it are always relative to the lake root, so no
+module builds ``s3://`` or filesystem paths by hand.
+"""
+
+from __future__ import annotations
+
+from retail_lake.storage import layout
+from retail_lake.storage._base import LakeStorage, StorageError
+from retail_lake.storage._local import LocalStorage
+from retail_lake.storage._s3 import S3Storage
+
+
+def open_storage(root: str, boto3_session=None) -> LakeStorage:
+    """The storage adapter for ``root`` (``s3://bucket/prefix`` or a directory)."""
+    if root.startswith("s3://"):
+        return S3Storage(root, boto3_session=boto3_session)
+    return LocalStorage(root)
+
+
+__all__ = ["LakeStorage", "LocalStorage", "S3Storage", "StorageError", "layout", "open_storage"]

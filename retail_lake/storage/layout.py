@@ -1,0 +1,83 @@
+"""Relative paths of the lake layout (DESIGN §3); the only place that spells them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from retail_lake.contracts import dataset
+
+CONTROL = "_control"
+
+
+def landing_retail(day: dt.date, table: str) -> str:
+    return f"landing/retail/{day.isoformat()}/{table}.csv"
+
+
+def landing_store_sales_dir(day: dt.date) -> str:
+    return f"landing/store_sales/{day.isoformat()}"
+
+
+def landing_store_sales(day: dt.date, store_num: int) -> str:
+    return f"{landing_store_sales_dir(day)}/{store_num}.csv"
+
+
+def landing_orders() -> str:
+    return "landing/orders"
+
+
+def raw_dir(name: str) -> str:
+    path = dataset(name).raw_path
+    if not path:
+        raise ValueError(f"dataset {name!r} has no raw zone")
+    return path
+
+
+def raw_partition(name: str, day: dt.date) -> str:
+    return f"{raw_dir(name)}/load_date={day.isoformat()}"
+
+
+def validated_dir(name: str) -> str:
+    return f"validated/{name}"
+
+
+def quarantine_dir(name: str) -> str:
+    return f"quarantine/{name}"
+
+
+def quarantine_partition(name: str, day: dt.date) -> str:
+    return f"{quarantine_dir(name)}/load_date={day.isoformat()}"
+
+
+def curated_dir(name: str) -> str:
+    path = dataset(name).curated_path
+    if not path:
+        raise ValueError(f"dataset {name!r} is not curated")
+    return path
+
+
+def order_changes_dir() -> str:
+    return raw_dir("order_changes")
+
+
+def staging_dir(run_id: str) -> str:
+    return f"{CONTROL}/staging/{run_id}"
+
+
+def report(day: dt.date, step: str) -> str:
+    return f"{CONTROL}/reports/{day.isoformat()}/{step}.json"
+
+
+def tracker_db() -> str:
+    return f"{CONTROL}/tracker.sqlite"
+
+
+def catalog_db() -> str:
+    return f"{CONTROL}/catalog.duckdb"
+
+
+def outbox_dir() -> str:
+    return f"{CONTROL}/outbox"
+
+
+def dead_letters() -> str:
+    return f"{CONTROL}/dead_letters.jsonl"

@@ -1,0 +1,1 @@
+"""placeholder: the MariaDB fixture is added with the MariaDB helper."""
