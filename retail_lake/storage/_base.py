@@ -25,6 +25,9 @@ class LakeStorage(Protocol):
 
     def read_bytes(self, rel: str) -> bytes: ...
 
+    def read_head(self, rel: str, size: int = 65536) -> bytes:
+        """The first ``size`` bytes (enough to check a CSV header without reading it all)."""
+
     def write_bytes(self, rel: str, data: bytes) -> None:
         """Write a whole object; readers see the old or the new content, never a part."""
 

@@ -46,6 +46,13 @@ class LocalStorage:
         except OSError as exc:
             raise StorageError(f"cannot read {self.uri(rel)}: {exc.strerror or exc}") from exc
 
+    def read_head(self, rel: str, size: int = 65536) -> bytes:
+        try:
+            with self._path(rel).open("rb") as handle:
+                return handle.read(size)
+        except OSError as exc:
+            raise StorageError(f"cannot read {self.uri(rel)}: {exc.strerror or exc}") from exc
+
     def write_bytes(self, rel: str, data: bytes) -> None:
         path = self._path(rel)
         path.parent.mkdir(parents=True, exist_ok=True)

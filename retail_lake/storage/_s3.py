@@ -60,6 +60,15 @@ class S3Storage:
         except Exception as exc:
             raise StorageError(f"cannot read {self.uri(rel)}: {exc}") from exc
 
+    def read_head(self, rel: str, size: int = 65536) -> bytes:
+        try:
+            response = self._s3.get_object(
+                Bucket=self.bucket, Key=self._key(rel), Range=f"bytes=0-{size - 1}"
+            )
+        except Exception as exc:
+            raise StorageError(f"cannot read {self.uri(rel)}: {exc}") from exc
+        return response["Body"].read()
+
     def write_bytes(self, rel: str, data: bytes) -> None:
         self._s3.put_object(Bucket=self.bucket, Key=self._key(rel), Body=data)
 

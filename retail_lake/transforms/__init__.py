@@ -1,0 +1,1 @@
+"""Pure DataFrame transforms: DataFrames in, DataFrames out; no I/O, no AWS."""

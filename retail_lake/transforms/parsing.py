@@ -1,0 +1,57 @@
+"""Column helpers that parse delivered text into contract types (Column in, Column out).
+
+Parsing is strict: a value parses only when its whole text is in the canonical
+form of its type (``YYYY-MM-DD`` dates, plain decimal numbers with at most the
+column's scale of fractional digits, integers without a fraction). Anything else
+yields NULL, which the ``bad_type`` rule turns into a rejection. Spark's own casts
+are too lenient for that (``CAST('1e3' AS BIGINT)``, ``'2026-1-5'`` as a date).
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+
+from retail_lake.contracts import ColumnType
+
+_INT = r"^-?[0-9]{1,18}$"
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_DOUBLE = r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$"
+_TIMESTAMP = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
+
+
+def _decimal_pattern(column_type: ColumnType) -> str:
+    whole = (column_type.precision or 18) - (column_type.scale or 0)
+    fraction = f"(\\.[0-9]{{1,{column_type.scale}}})?" if column_type.scale else ""
+    return f"^-?[0-9]{{1,{whole}}}{fraction}$"
+
+
+def parse_value(text: Column, column_type: ColumnType) -> Column:
+    """The typed value of ``text``, or NULL when it does not parse (or is NULL)."""
+    name = column_type.name
+    if name == "string":
+        return text
+    if name == "int":
+        return F.when(text.rlike(_INT), text.cast("bigint"))
+    if name == "decimal":
+        spark_type = f"decimal({column_type.precision},{column_type.scale})"
+        return F.when(text.rlike(_decimal_pattern(column_type)), text.cast(spark_type))
+    if name == "date":
+        return F.when(text.rlike(_DATE), F.to_date(text, "yyyy-MM-dd"))
+    if name == "bool":
+        return F.when(text == "1", F.lit(True)).when(text == "0", F.lit(False))
+    if name == "double":
+        return F.when(text.rlike(_DOUBLE), text.cast("double"))
+    if name == "timestamp":
+        return F.when(text.rlike(_TIMESTAMP), F.to_timestamp(text))
+    raise ValueError(f"no parser for {column_type}")
+
+
+def parse_flag(text: Column) -> Column:
+    """A ``*_flg`` column read as an integer, so that ``2`` is a bad flag, not a bad type."""
+    return F.when(text.rlike(_INT), text.cast("bigint"))
+
+
+def is_unparseable(text: Column, column_type: ColumnType) -> Column:
+    """True where a non-NULL text does not parse as ``column_type``."""
+    return text.isNotNull() & parse_value(text, column_type).isNull()

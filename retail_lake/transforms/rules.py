@@ -1,0 +1,169 @@
+"""The validation rules of DESIGN §6 as a small, data-driven table of Spark expressions.
+
+Each row rule is one entry of :data:`ROW_RULES`: a reason and a function from the
+dataset contract to a boolean Column ("this row breaks the rule"). Reference rules
+come from the contract's ``references``; ``duplicate_key`` is the one rule that
+looks at several rows and runs last. A row's ``reject_reason`` is the first rule it
+broke in :data:`retail_lake.contracts.RULE_ORDER`. No Python UDFs: everything stays
+in the JVM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from retail_lake.contracts import RULE_ORDER, Dataset, dataset
+from retail_lake.transforms.parsing import is_unparseable, parse_flag, parse_value
+
+REASON = "reject_reason"
+SOURCE_FILE = "source_file"
+SOURCE_ROW = "source_row"
+LOAD_DATE = "load_date"
+MALFORMED = "_corrupt_record"
+"""Set by the CSV reader when a line's field count does not match the header."""
+
+
+def typed_name(column: str) -> str:
+    return f"__typed_{column}"
+
+
+def _known_name(column: str) -> str:
+    return f"__known_{column}"
+
+
+def _any(predicates: list[Column]) -> Column:
+    result = F.lit(False)
+    for predicate in predicates:
+        result = result | F.coalesce(predicate, F.lit(False))
+    return result
+
+
+def _missing_required(ds: Dataset) -> Column:
+    return _any([F.col(c).isNull() for c in ds.required])
+
+
+def _bad_type(ds: Dataset) -> Column:
+    checks = []
+    for column in ds.columns:
+        text = F.col(column.name)
+        if column.name in ds.flags:
+            checks.append(text.isNotNull() & parse_flag(text).isNull())
+        elif column.type.name != "string":
+            checks.append(is_unparseable(text, column.type))
+    return _any(checks)
+
+
+def _negative_value(ds: Dataset) -> Column:
+    return _any([F.col(typed_name(c)) < 0 for c in ds.non_negative])
+
+
+def _bad_flag(ds: Dataset) -> Column:
+    return _any([~parse_flag(F.col(c)).isin(0, 1) for c in ds.flags])
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """One row-level rule: rows for which ``broken(contract)`` is true get ``reason``."""
+
+    reason: str
+    broken: Callable[[Dataset], Column]
+
+
+ROW_RULES: tuple[RowRule, ...] = (
+    RowRule("missing_required", _missing_required),
+    RowRule("bad_type", _bad_type),
+    RowRule("negative_value", _negative_value),
+    RowRule("bad_flag", _bad_flag),
+)
+"""Adding a row rule is one entry here (and its reason in ``RULE_ORDER``)."""
+
+
+def reference_keys(dim: str, frame: DataFrame) -> DataFrame:
+    """The distinct typed keys of a validated dimension, the shape the reference rules join."""
+    key = dataset(dim).key[0]
+    return frame.select(F.col(key).alias("__ref_key")).distinct()
+
+
+def with_typed_columns(raw: DataFrame, ds: Dataset) -> DataFrame:
+    """Add the parsed value of every contract column next to its delivered text."""
+    return raw.select(
+        "*",
+        *[parse_value(F.col(c.name), c.type).alias(typed_name(c.name)) for c in ds.columns],
+    )
+
+
+def with_reject_reason(
+    raw: DataFrame, ds: Dataset, references: Mapping[str, DataFrame] | None = None
+) -> DataFrame:
+    """Add ``reject_reason`` (NULL for a valid row) and the typed columns.
+
+    ``raw`` has the contract columns as text plus ``source_file`` and ``source_row``
+    (delivery order, used to find the "first" copy of a duplicate). ``references``
+    maps a dimension name to its :func:`reference_keys`.
+    """
+    references = references or {}
+    checked = with_typed_columns(raw, ds)
+    for column, dim, _reason in ds.reference_reasons():
+        if dim not in references:
+            raise ValueError(f"{ds.name}: reference dimension {dim!r} not provided")
+        keys = references[dim].select(
+            F.col("__ref_key").alias(f"__refkey_{column}"), F.lit(True).alias(_known_name(column))
+        )
+        checked = checked.join(
+            F.broadcast(keys), F.col(typed_name(column)) == F.col(f"__refkey_{column}"), "left"
+        ).drop(f"__refkey_{column}")
+
+    broken: dict[str, Column] = {rule.reason: rule.broken(ds) for rule in ROW_RULES}
+    for column, _dim, reason in ds.reference_reasons():
+        broken[reason] = _any(
+            [F.col(_known_name(column)).isNull()] + ([broken[reason]] if reason in broken else [])
+        )
+    ordered = [F.when(broken[r], F.lit(r)) for r in RULE_ORDER if r in broken]
+    reason = F.coalesce(*ordered, F.lit(None).cast("string"))
+    if MALFORMED in raw.columns:
+        # A line that does not split into the header's fields has no trustworthy
+        # values at all: it is a bad_type whatever its (misaligned) fields say.
+        reason = F.when(F.col(MALFORMED).isNotNull(), F.lit("bad_type")).otherwise(reason)
+    checked = checked.withColumn(REASON, reason)
+    checked = checked.drop(*[_known_name(c) for c, _d, _r in ds.reference_reasons()])
+    return _with_duplicate_key(checked, ds)
+
+
+def _with_duplicate_key(checked: DataFrame, ds: Dataset) -> DataFrame:
+    """DESIGN §6 ``duplicate_key``, among rows that passed every other rule.
+
+    Copies are compared on their typed values: identical copies keep the first
+    (in delivery order) and reject the rest; if any copy differs, all are rejected.
+    """
+    key = [F.col(typed_name(k)) for k in ds.key]
+    whole_row = F.struct(*[F.col(typed_name(c)) for c in ds.column_names])
+    passed = F.col(REASON).isNull()
+    by_key = Window.partitionBy(passed, *key)
+    in_order = by_key.orderBy(SOURCE_FILE, SOURCE_ROW)
+    copies = F.count(F.lit(1)).over(by_key)
+    differ = ~F.min(whole_row).over(by_key).eqNullSafe(F.max(whole_row).over(by_key))
+    position = F.row_number().over(in_order)
+    duplicate = passed & (copies > 1) & (differ | (position > 1))
+    return checked.withColumn(
+        REASON, F.when(duplicate, F.lit("duplicate_key")).otherwise(F.col(REASON))
+    )
+
+
+def valid_rows(checked: DataFrame, ds: Dataset, load_date: Column) -> DataFrame:
+    """Typed valid rows with their lineage (``source_file``, ``load_date``)."""
+    return checked.filter(F.col(REASON).isNull()).select(
+        *[F.col(typed_name(c)).alias(c) for c in ds.column_names],
+        F.col(SOURCE_FILE),
+        load_date.alias(LOAD_DATE),
+    )
+
+
+def rejected_rows(checked: DataFrame, ds: Dataset) -> DataFrame:
+    """Rejected rows exactly as delivered, with the reason and the file they came from."""
+    return checked.filter(F.col(REASON).isNotNull()).select(
+        *[F.col(c).cast("string") for c in ds.column_names], F.col(REASON), F.col(SOURCE_FILE)
+    )
