@@ -1,0 +1,90 @@
+"""The normalized order: the contract's ``orders`` columns, and how it maps to DynamoDB.
+
+The seed-001 batch nests fields under ``contact-info`` / ``order-info`` with mixed
+spellings (``OrderId``, ``item-id``). Everything after validation speaks only the
+contract's snake_case column names, so the DynamoDB item, the stream images and
+the Athena views all use the same names as ``datasets.toml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from retail_lake.contracts import dataset
+
+ORDERS_KEY = "order_id"
+"""The partition key of the DynamoDB ``orders`` table (the contract's key)."""
+
+
+@dataclass(frozen=True)
+class Order:
+    """One valid order. ``price``, ``order_date`` and ``contact_phone`` are optional."""
+
+    order_id: str
+    item_id: str
+    qty: int
+    contact_name: str
+    contact_email: str
+    price: Decimal | None = None
+    order_date: str | None = None
+    contact_phone: str | None = None
+
+    def to_plain(self) -> dict[str, Any]:
+        """JSON-safe values, contract column order, absent optional fields left out.
+
+        Leaving ``None`` out (rather than storing a DynamoDB NULL) keeps the item,
+        the stream images and this dict identical whichever way an order travels.
+        """
+        out: dict[str, Any] = {}
+        for name in order_columns():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            out[name] = plain_number(value) if isinstance(value, Decimal) else value
+        return out
+
+    def to_dynamodb_item(self) -> dict[str, dict[str, Any]]:
+        """The item in DynamoDB's typed JSON (``{"S": ...}``), as ``PutItem`` takes it."""
+        from boto3.dynamodb.types import TypeSerializer
+
+        serializer = TypeSerializer()
+        return {
+            name: serializer.serialize(_dynamo_value(value))
+            for name, value in self.to_plain().items()
+        }
+
+    @classmethod
+    def from_plain(cls, values: dict[str, Any]) -> Order:
+        """Inverse of :meth:`to_plain` (used by the local store)."""
+        price = values.get("price")
+        return cls(
+            order_id=values["order_id"],
+            item_id=values["item_id"],
+            qty=int(values["qty"]),
+            contact_name=values["contact_name"],
+            contact_email=values["contact_email"],
+            price=None if price is None else Decimal(str(price)),
+            order_date=values.get("order_date"),
+            contact_phone=values.get("contact_phone"),
+        )
+
+
+def order_columns() -> list[str]:
+    """Column names of the ``orders`` contract; the dataclass must carry exactly these."""
+    return dataset("orders").column_names
+
+
+def plain_number(value: Decimal) -> int | float:
+    """Decimal → int when integral, else float: what JSON readers and Athena expect."""
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def _dynamo_value(value: Any) -> Any:
+    # boto3 refuses floats (precision); go through str so 19.99 stays 19.99.
+    if isinstance(value, float):
+        return Decimal(str(value))
+    return value

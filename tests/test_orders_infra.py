@@ -1,0 +1,184 @@
+"""The state machine definition and the CloudFormation of the order channels."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cfnlint.decode import decode_str
+
+from retail_lake.orders import asl
+from retail_lake.orders.batch import DEFAULT_MAX_ORDERS
+from tests.orders_support import REPO
+
+MAX_MAP_CONCURRENCY = 40
+
+
+@pytest.fixture(scope="module")
+def definition():
+    return asl.load_definition()
+
+
+@pytest.fixture(scope="module")
+def template():
+    parsed, matches = decode_str(asl.TEMPLATE_FILE.read_text("utf-8"))
+    assert not matches, matches
+    return parsed
+
+
+def tasks(definition):
+    return {n: s for n, s in asl.iter_states(definition["States"]) if s["Type"] == "Task"}
+
+
+def test_every_task_has_retry_and_catch(definition):
+    found = tasks(definition)
+    assert set(found) == {
+        "ReadBatch",
+        "InspectBatch",
+        "ValidateOrder",
+        "PutOrder",
+        "DeadLetterOrder",
+        "RejectBatch",
+    }
+    for name, state in found.items():
+        assert state.get("Retry"), f"{name} has no Retry"
+        assert state.get("Catch"), f"{name} has no Catch"
+        for retrier in state["Retry"]:
+            assert 1 <= retrier["MaxAttempts"] <= 10 and retrier["BackoffRate"] >= 1.5, name
+
+
+def test_map_concurrency_is_bounded(definition):
+    maps = [s for _, s in asl.iter_states(definition["States"]) if s["Type"] == "Map"]
+    assert len(maps) == 1
+    assert 1 <= maps[0]["MaxConcurrency"] <= MAX_MAP_CONCURRENCY
+
+
+def test_put_order_retries_throttling_and_failures_reach_the_dead_letter_queue(definition):
+    states = dict(asl.iter_states(definition["States"]))
+    throttles = {e for r in states["PutOrder"]["Retry"] for e in r["ErrorEquals"]}
+    assert {
+        "DynamoDB.ProvisionedThroughputExceededException",
+        "DynamoDB.ThrottlingException",
+    } <= throttles
+    for name in ("ValidateOrder", "PutOrder"):
+        assert {c["Next"] for c in states[name]["Catch"]} == {"DeadLetterOrder"}
+        assert any("States.ALL" in c["ErrorEquals"] for c in states[name]["Catch"])
+    for name in ("ReadBatch", "InspectBatch"):
+        assert {c["Next"] for c in states[name]["Catch"]} == {"RejectBatch"}
+    body = states["DeadLetterOrder"]["Parameters"]["MessageBody"]
+    assert body["order.$"] == "$.order" and body["cause.$"] == "$.error.Cause"
+    # InvalidOrder must not be retried: only Lambda service errors are
+    for retrier in states["ValidateOrder"]["Retry"]:
+        assert all(e.startswith("Lambda.") for e in retrier["ErrorEquals"])
+
+
+def test_read_uses_get_object_and_string_to_json(definition):
+    read = definition["States"]["ReadBatch"]
+    assert read["Resource"] == "arn:aws:states:::aws-sdk:s3:getObject"
+    assert read["ResultSelector"] == {"document.$": "States.StringToJson($.Body)"}
+
+
+def test_every_transition_targets_an_existing_state(definition):
+    def check(states):
+        for name, state in states.items():
+            targets = [state.get("Next"), *[c["Next"] for c in state.get("Catch", [])]]
+            for target in filter(None, targets):
+                assert target in states, f"{name} -> {target}"
+            if "ItemProcessor" in state:
+                check(state["ItemProcessor"]["States"])
+                assert state["ItemProcessor"]["StartAt"] in state["ItemProcessor"]["States"]
+
+    check(definition["States"])
+    assert definition["StartAt"] in definition["States"]
+
+
+def test_task_resources_and_placeholders_are_defined_by_the_template(definition, template):
+    machine = template["Resources"]["OrderEventsStateMachine"]["Properties"]
+    substitutions = machine["DefinitionSubstitutions"]
+    assert asl.placeholders(definition) == set(substitutions)
+    resources = template["Resources"]
+    for ref in substitutions.values():
+        target = ref.get("Ref") or ref["Fn::GetAtt"][0]
+        assert target in resources
+    assert substitutions["ValidateOrderFunctionArn"] == {
+        "Fn::GetAtt": ["ValidateOrderFunction", "Arn"]
+    }
+    assert substitutions["OrdersTableName"] == {"Ref": "OrdersTable"}
+    assert substitutions["DeadLetterQueueUrl"] == {"Ref": "DeadLetterQueue"}
+    # every service integration the tasks use is allowed by the state machine role
+    statements = resources["OrderEventsStateMachineRole"]["Properties"]["Policies"][0][
+        "PolicyDocument"
+    ]["Statement"]
+    allowed = {s["Action"] for s in statements}
+    needed = {
+        "arn:aws:states:::aws-sdk:s3:getObject": "s3:GetObject",
+        "arn:aws:states:::lambda:invoke": "lambda:InvokeFunction",
+        "arn:aws:states:::dynamodb:putItem": "dynamodb:PutItem",
+        "arn:aws:states:::sqs:sendMessage": "sqs:SendMessage",
+    }
+    for state in tasks(definition).values():
+        assert needed[state["Resource"]] in allowed
+
+
+def test_template_embeds_the_asl_file_unchanged(definition, template):
+    assert asl.is_current(), "run: python -m retail_lake.orders.asl --write"
+    embedded = template["Resources"]["OrderEventsStateMachine"]["Properties"]["Definition"]
+    assert json.loads(json.dumps(embedded)) == definition
+
+
+def test_template_channel_resources(template):
+    res = template["Resources"]
+    table = res["OrdersTable"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert table["KeySchema"] == [{"AttributeName": "order_id", "KeyType": "HASH"}]
+    assert res["DeadLetterQueue"]["Properties"]["SqsManagedSseEnabled"] is True
+    for name in ("ValidateOrderFunction", "OrderStreamTransformFunction"):
+        assert res[name]["Properties"]["Runtime"] == "python3.12"
+    s3 = res["OrderChangesDeliveryStream"]["Properties"]["ExtendedS3DestinationConfiguration"]
+    assert s3["Prefix"] == {"Fn::Sub": "${LakePrefix}raw/order_changes/!{timestamp:yyyy/MM/dd}/"}
+    lambda_arn = s3["ProcessingConfiguration"]["Processors"][0]["Parameters"][0]
+    assert lambda_arn["ParameterValue"] == {"Fn::GetAtt": ["OrderStreamTransformFunction", "Arn"]}
+    pattern = res["OrderEventsRule"]["Properties"]["EventPattern"]
+    assert pattern["detail-type"] == ["Object Created"]
+    assert res["ValidateOrderFunction"]["Properties"]["Environment"]["Variables"] == {
+        "MAX_BATCH_ORDERS": {"Ref": "MaxBatchOrders"}
+    }
+    assert template["Parameters"]["MaxBatchOrders"]["Default"] == DEFAULT_MAX_ORDERS
+
+
+def test_iam_policies_have_no_wildcard_actions_or_resources(template):
+    for name, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::IAM::Role":
+            continue
+        for policy in resource["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                actions = statement["Action"]
+                for action in [actions] if isinstance(actions, str) else actions:
+                    assert "*" not in action, f"{name}: {action}"
+                resources = statement["Resource"]
+                for res in [resources] if not isinstance(resources, list) else resources:
+                    assert res != "*", f"{name}: bare * resource"
+
+
+def test_lambda_handlers_exist_and_import():
+    for name in ("validate_order", "order_stream_transform"):
+        path = REPO / "lambdas" / name / "handler.py"
+        code = f"import runpy; m = runpy.run_path({str(path)!r}); assert callable(m['handler'])"
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def test_cfn_lint_passes_without_warnings():
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("cfn-lint")), str(asl.TEMPLATE_FILE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == ""
