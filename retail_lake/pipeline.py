@@ -1,23 +1,23 @@
-"""The local runner: the daily workflow for a range of business dates, in one process.
+"""The local runner: executes ``workflows/daily.toml`` for a range of business dates.
 
-For each business date in order it ingests what is in ``landing/`` (or extracts
-from MySQL with ``--source mysql``) and validates it; then it aggregates the weeks
-those loads touched, each week once, and refreshes the catalog and views. Any
-failure stops the run with a :class:`StepError` naming the step, the date and the
-cause.
+"date" steps (extract, validate) run for each business date in order; "range"
+steps (aggregate, catalog, crawl) then run once for the whole range, so a backfill
+recomputes each affected week once. Any failure stops the run with a
+:class:`StepError` naming the step, the date and the cause.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from retail_lake.config import Settings
 from retail_lake.jobs.errors import StepError
 from retail_lake.storage import LakeStorage, open_storage
+from retail_lake.workflow import Step, Workflow, daily
 
 log = logging.getLogger(__name__)
 
@@ -30,21 +30,74 @@ def date_range(start: dt.date, end: dt.date | None = None) -> list[dt.date]:
 
 
 @dataclass
+class LocalRun:
+    """What a local step needs: the same things a Glue job gets from the runtime."""
+
+    settings: Settings
+    storage: LakeStorage
+    spark: Any
+
+
+def _extract(run: LocalRun, days: Sequence[dt.date]) -> Any:
+    from retail_lake.jobs import ingest
+
+    (day,) = days
+    if run.settings.source == "mysql":
+        from retail_lake.jobs import extract
+
+        return extract.run(run.spark, run.storage, run.settings, day)
+    return ingest.run(run.spark, run.storage, day)
+
+
+def _validate(run: LocalRun, days: Sequence[dt.date]) -> Any:
+    from retail_lake.jobs import validate
+
+    (day,) = days
+    return validate.run(run.spark, run.storage, day)
+
+
+def _aggregate(run: LocalRun, days: Sequence[dt.date]) -> Any:
+    from retail_lake.jobs import aggregate
+
+    return aggregate.run(run.spark, run.storage, days)
+
+
+def _catalog(run: LocalRun, days: Sequence[dt.date]) -> Any:
+    from retail_lake.catalog import refresh_after_run
+
+    return refresh_after_run(run.settings, run.storage)
+
+
+def _crawl(run: LocalRun, days: Sequence[dt.date]) -> Any:
+    """Crawlers only discover landing/raw schemas on AWS; locally the contracts fix them."""
+    return "skipped locally"
+
+
+LOCAL_ACTIONS: dict[str, Callable[[LocalRun, Sequence[dt.date]], Any]] = {
+    "extract": _extract,
+    "validate": _validate,
+    "aggregate": _aggregate,
+    "catalog": _catalog,
+    "crawl": _crawl,
+}
+"""The local implementation of each workflow step, by step name."""
+
+
+@dataclass
 class RunResult:
     days: list[dt.date]
     steps: list[tuple[str, str, Any]] = field(default_factory=list)
 
 
-def _step(result: RunResult, name: str, day: str, action: Callable[[], Any]) -> Any:
-    log.info("%s %s: start", name, day)
+def _execute(result: RunResult, step: Step, label: str, action: Callable[[], Any]) -> None:
+    log.info("%s %s: start", step.name, label)
     try:
         outcome = action()
     except StepError:
         raise
     except Exception as exc:
-        raise StepError(name, day, f"{type(exc).__name__}: {exc}") from exc
-    result.steps.append((name, day, outcome))
-    return outcome
+        raise StepError(step.name, label, f"{type(exc).__name__}: {exc}") from exc
+    result.steps.append((step.name, label, outcome))
 
 
 def run_pipeline(
@@ -52,44 +105,32 @@ def run_pipeline(
     start: dt.date,
     end: dt.date | None = None,
     spark=None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str, str], None] | None = None,
+    workflow: Workflow | None = None,
 ) -> RunResult:
-    """Run ingest → validate for each date, then aggregate → catalog for the range."""
-    from retail_lake.jobs import aggregate, ingest, validate
-    from retail_lake.runtime import build_spark
-
+    """Run the daily workflow locally for ``start``..``end`` (inclusive)."""
+    workflow = workflow or daily()
+    missing = [s.name for s in workflow.steps if s.name not in LOCAL_ACTIONS]
+    if missing:
+        raise StepError(missing[0], start, "the local runner has no implementation of this step")
     days = date_range(start, end)
-    storage: LakeStorage = open_storage(settings.lake)
-    spark = spark or build_spark(settings)
+    if spark is None:
+        from retail_lake.runtime import build_spark
+
+        spark = build_spark(settings)
+    run = LocalRun(settings, open_storage(settings.lake), spark)
     result = RunResult(days)
+    ordered = workflow.ordered()
     for day in days:
-        if settings.source == "mysql":
-            from retail_lake.jobs import extract
-
-            _step(
-                result,
-                "extract",
-                day.isoformat(),
-                lambda d=day: extract.run(spark, storage, settings, d),
+        for step in (s for s in ordered if s.scope == "date"):
+            _execute(
+                result, step, day.isoformat(), lambda s=step, d=day: LOCAL_ACTIONS[s.name](run, [d])
             )
-        else:
-            _step(result, "ingest", day.isoformat(), lambda d=day: ingest.run(spark, storage, d))
-        _step(result, "validate", day.isoformat(), lambda d=day: validate.run(spark, storage, d))
-        if progress:
-            progress(day.isoformat())
+            if progress:
+                progress(step.name, day.isoformat())
     label = days[0].isoformat() if len(days) == 1 else f"{days[0]}..{days[-1]}"
-    _step(result, "aggregate", label, lambda: aggregate.run(spark, storage, days))
-    for name, action in _catalog_steps(settings, storage):
-        _step(result, name, label, action)
+    for step in (s for s in ordered if s.scope == "range"):
+        _execute(result, step, label, lambda s=step: LOCAL_ACTIONS[s.name](run, days))
+        if progress:
+            progress(step.name, label)
     return result
-
-
-def _catalog_steps(
-    settings: Settings, storage: LakeStorage
-) -> Iterator[tuple[str, Callable[[], Any]]]:
-    """Catalog registration and views, when the catalog adapter is available."""
-    try:
-        from retail_lake.catalog import refresh_after_run  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    yield "catalog", lambda: refresh_after_run(settings, storage)

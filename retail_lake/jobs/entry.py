@@ -1,0 +1,92 @@
+"""What every Glue/EMR job script does first: resolve arguments, build settings and runtime.
+
+The arguments are the same snake_case names in CloudFormation, in the workflow
+definition and in :class:`retail_lake.config.Settings`. ``business_date`` comes
+from ``--business_date`` or, inside a Glue workflow run, from the run property of
+that name that the completeness check set when it started the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from retail_lake.config import ConfigError, Settings, build_settings, resolve_job_arguments
+from retail_lake.pipeline import date_range
+from retail_lake.runtime import JobContext, build_context
+from retail_lake.storage import LakeStorage, open_storage
+
+REQUIRED = ("lake",)
+OPTIONAL = (
+    "business_date",
+    "end_date",
+    "platform",
+    "source",
+    "jdbc_url",
+    "db_user",
+    "db_secret_id",
+    "glue_connection",
+    "jdbc_partitions",
+    "lookback_days",
+    "region",
+    "glue_database",
+    "tracker_table",
+    "metadata_table",
+    "athena_workgroup",
+    "shuffle_partitions",
+    "JOB_NAME",
+    "WORKFLOW_NAME",
+    "WORKFLOW_RUN_ID",
+)
+_NOT_SETTINGS = {"business_date", "end_date", "JOB_NAME", "WORKFLOW_NAME", "WORKFLOW_RUN_ID"}
+
+
+@dataclass
+class Job:
+    context: JobContext
+    settings: Settings
+    storage: LakeStorage
+    days: list[dt.date]
+
+    @property
+    def spark(self):
+        return self.context.spark
+
+    def commit(self) -> None:
+        self.context.commit()
+
+
+def _workflow_business_date(args: dict[str, str], settings: Settings) -> str | None:
+    """The ``business_date`` run property of the Glue workflow run this job belongs to."""
+    if "WORKFLOW_NAME" not in args or "WORKFLOW_RUN_ID" not in args:
+        return None
+    import boto3
+
+    glue = boto3.client("glue", region_name=settings.region)
+    properties = glue.get_workflow_run_properties(
+        Name=args["WORKFLOW_NAME"], RunId=args["WORKFLOW_RUN_ID"]
+    )["RunProperties"]
+    return properties.get("business_date")
+
+
+def parse_date(text: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{what} must be YYYY-MM-DD, got {text!r}") from None
+
+
+def start_job(argv: Sequence[str], job_name: str) -> Job:
+    """Resolve arguments with ``getResolvedOptions`` and build the job for its platform."""
+    args = resolve_job_arguments(argv, REQUIRED, OPTIONAL)
+    settings = build_settings({k: v for k, v in args.items() if k not in _NOT_SETTINGS})
+    day_text = args.get("business_date") or _workflow_business_date(args, settings)
+    if not day_text:
+        raise ConfigError(f"{job_name}: no --business_date and no workflow run property")
+    start = parse_date(day_text, "business_date")
+    end = parse_date(args["end_date"], "end_date") if args.get("end_date") else None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    context = build_context(settings, args.get("JOB_NAME", job_name), args)
+    return Job(context, settings, open_storage(settings.lake), date_range(start, end))

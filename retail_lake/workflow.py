@@ -1,0 +1,107 @@
+"""The daily workflow definition (``workflows/daily.toml``), loaded and checked.
+
+The Glue Workflow and its triggers, the EMR Step Functions state machine and the
+local runner all come from this one object, so their order and arguments cannot
+disagree.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFINITION = REPO_ROOT / "workflows" / "daily.toml"
+
+
+class WorkflowError(ValueError):
+    """The workflow definition is inconsistent."""
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    kind: str  # "job" or "crawlers"
+    scope: str  # "date" or "range"
+    after: tuple[str, ...] = ()
+    script: str | None = None
+    arguments: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    crawlers: tuple[str, ...] = ()
+    needs_connection: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Workflow:
+    name: str
+    description: str
+    arguments: dict[str, str]
+    steps: tuple[Step, ...]
+
+    def step(self, name: str) -> Step:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise WorkflowError(f"no step {name!r} in workflow {self.name}")
+
+    def ordered(self) -> list[Step]:
+        """Steps in dependency order (stable: definition order among equals)."""
+        done: list[Step] = []
+        pending = list(self.steps)
+        while pending:
+            ready = [s for s in pending if all(a in {d.name for d in done} for a in s.after)]
+            if not ready:
+                raise WorkflowError(f"cycle among steps {[s.name for s in pending]}")
+            done.append(ready[0])
+            pending.remove(ready[0])
+        return done
+
+    def job_arguments(self, step: Step) -> dict[str, str]:
+        """The ``--name value`` arguments of a job step: workflow-wide, then its own."""
+        return {**self.arguments, **step.arguments}
+
+
+def load_workflow(path: Path = DEFINITION) -> Workflow:
+    document = tomllib.loads(path.read_text("utf-8"))
+    steps = tuple(
+        Step(
+            name=s["name"],
+            kind=s["kind"],
+            scope=s.get("scope", "date"),
+            after=tuple(s.get("after", [])),
+            script=s.get("script"),
+            arguments={k: str(v) for k, v in s.get("arguments", {}).items()},
+            crawlers=tuple(s.get("crawlers", [])),
+            needs_connection=bool(s.get("needs_connection", False)),
+            description=s.get("description", ""),
+        )
+        for s in document["steps"]
+    )
+    workflow = Workflow(
+        document["name"],
+        document.get("description", ""),
+        dict(document.get("arguments", {})),
+        steps,
+    )
+    names = [s.name for s in steps]
+    if len(set(names)) != len(names):
+        raise WorkflowError("step names must be unique")
+    for step in steps:
+        unknown = set(step.after) - set(names)
+        if unknown:
+            raise WorkflowError(f"step {step.name!r} runs after unknown steps {sorted(unknown)}")
+        if step.kind == "job" and not step.script:
+            raise WorkflowError(f"job step {step.name!r} has no script")
+        if step.scope not in ("date", "range"):
+            raise WorkflowError(f"step {step.name!r}: scope must be date or range")
+        if step.scope == "date" and any(workflow.step(a).scope == "range" for a in step.after):
+            raise WorkflowError(f"date step {step.name!r} cannot run after a range step")
+    workflow.ordered()
+    return workflow
+
+
+@cache
+def daily() -> Workflow:
+    return load_workflow()
