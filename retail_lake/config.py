@@ -51,6 +51,8 @@ class Settings:
     metadata_table: str = "retail_lake_contracts"
     orders_table: str = "orders"
     workflow_name: str = "retail-lake-daily"
+    emr_state_machine_arn: str | None = None
+    orders_dlq_url: str | None = None
     athena_workgroup: str = "retail-lake"
     alert_sender: str = "retail-lake@example.com"
     alert_recipients: tuple[str, ...] = ("data-team@example.com",)

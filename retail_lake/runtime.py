@@ -53,6 +53,7 @@ def spark_conf(settings: Settings) -> dict[str, str]:
                 "spark.default.parallelism": "2",
                 "spark.driver.memory": os.environ.get("RETAIL_LAKE_DRIVER_MEMORY", "4g"),
                 "spark.ui.enabled": "false",
+                "spark.ui.showConsoleProgress": "false",
                 "spark.sql.warehouse.dir": str(
                     Path(settings.lake) / "_control" / "spark-warehouse"
                 ),

@@ -1,0 +1,352 @@
+"""The ``retail-lake`` command line (DESIGN §8).
+
+Each command parses its options, builds :class:`~retail_lake.config.Settings` in
+the one place that does that, calls the library and turns failures into a short
+message and a non-zero exit status. No business logic lives here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from retail_lake.config import ConfigError, Settings, build_settings
+
+app = typer.Typer(
+    help="retail-lake: nightly retail analytics on AWS Glue/EMR, runnable locally.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+orders_app = typer.Typer(help="The order-event channel (seed 001), locally.", no_args_is_help=True)
+contracts_app = typer.Typer(help="Dataset contracts.", no_args_is_help=True)
+app.add_typer(orders_app, name="orders")
+app.add_typer(contracts_app, name="contracts")
+
+console = Console(stderr=True)
+out = Console()
+
+DEMO_START = dt.date(2026, 1, 5)
+
+
+def _date(text: str, what: str = "date") -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{what} must be YYYY-MM-DD, got {text!r}") from None
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _settings(**values: object) -> Settings:
+    try:
+        return build_settings(values)
+    except ConfigError as exc:
+        raise _fail(str(exc), 2) from None
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+@app.callback()
+def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="log every step")) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def generate(
+    lake: Path = typer.Option(..., help="lake root to write landing/ into"),
+    start_date: str = typer.Option(..., help="first business date, YYYY-MM-DD"),
+    days: int = typer.Option(..., min=1, help="number of business dates"),
+    stores: int = typer.Option(10, min=1),
+    products: int = typer.Option(50, min=1),
+    seed: int = typer.Option(42),
+    anomaly_rate: float = typer.Option(0.0, min=0.0, max=0.5, help="share of bad rows to inject"),
+    sales_per_day: int | None = typer.Option(None, min=1, help="sales rows per day"),
+    to_mysql: str | None = typer.Option(None, help="also load mysql://user:pass@host:port/db"),
+) -> None:
+    """Generate consistent retail data (with anomalies and their manifest) into landing/."""
+    from retail_lake.generator import generate as run_generator
+    from retail_lake.generator import load_mysql
+
+    start = _date(start_date, "--start-date")
+    manifest = run_generator(
+        lake,
+        start,
+        days,
+        stores,
+        products,
+        seed,
+        anomaly_rate,
+        progress=True,
+        sales_per_day=sales_per_day,
+    )
+    if to_mysql:
+        dates = [start + dt.timedelta(days=i) for i in range(days)]
+        loaded = load_mysql(lake, to_mysql, dates=dates, progress=True)
+        console.print(f"loaded into MySQL: {loaded}")
+    _print_totals(manifest)
+
+
+def _print_totals(manifest) -> None:
+    table = Table(title="generated")
+    for column in ("dataset", "files", "rows", "expected in quarantine"):
+        table.add_column(column, justify="right" if column != "dataset" else "left")
+    for name, totals in sorted(manifest.totals.items()):
+        table.add_row(
+            name, str(totals.files), str(totals.rows), str(sum(totals.quarantined.values()))
+        )
+    out.print(table)
+
+
+@app.command()
+def run(
+    lake: str = typer.Option(..., help="lake root: a directory or s3://bucket/prefix"),
+    start_date: str = typer.Option(..., help="first business date"),
+    end_date: str | None = typer.Option(None, help="last business date (default: start date)"),
+    source: str = typer.Option("files", help="files (landing/ CSV dumps) or mysql"),
+    platform: str = typer.Option("local", help="local, glue or emr"),
+    jdbc_url: str | None = typer.Option(None, help="source database for --source mysql"),
+    db_user: str | None = typer.Option(None),
+) -> None:
+    """Run the daily workflow for each business date in order."""
+    from retail_lake.jobs.errors import StepError
+    from retail_lake.pipeline import date_range, run_pipeline
+
+    start = _date(start_date, "--start-date")
+    end = _date(end_date, "--end-date") if end_date else None
+    settings = _settings(
+        lake=lake, source=source, platform=platform, jdbc_url=jdbc_url, db_user=db_user
+    )
+    if settings.platform != "local":
+        from retail_lake.remote import start_remote_runs
+
+        for run_id in start_remote_runs(settings, date_range(start, end)):
+            out.print(f"started {run_id}")
+        return
+    try:
+        _run_with_progress(settings, start, end, run_pipeline)
+    except StepError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _run_with_progress(settings: Settings, start: dt.date, end: dt.date | None, runner) -> None:
+    from retail_lake.pipeline import date_range
+    from retail_lake.workflow import daily
+
+    workflow = daily()
+    days = date_range(start, end)
+    per_date = [s for s in workflow.steps if s.scope == "date"]
+    total = len(per_date) * len(days) + len(workflow.steps) - len(per_date)
+    with _progress() as progress:
+        task = progress.add_task("daily workflow", total=total)
+
+        def advance(step: str, label: str) -> None:
+            progress.update(task, advance=1, description=f"{step} {label}")
+
+        result = runner(settings, start, end, progress=advance)
+    summary = Table(title=f"run {days[0]}..{days[-1]}")
+    summary.add_column("step")
+    summary.add_column("dates")
+    summary.add_column("outcome")
+    for step, label, outcome in result.steps:
+        text = outcome.as_dict() if hasattr(outcome, "as_dict") else outcome
+        summary.add_row(step, label, _short(text))
+    out.print(summary)
+
+
+def _short(value: object, limit: int = 110) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else value
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@app.command()
+def check(
+    lake: str = typer.Option(...),
+    date: str = typer.Option(..., help="business date to check"),
+) -> None:
+    """Completeness check: alert about missing files, or start the run for the date."""
+    from retail_lake.checking import run_check
+
+    settings = _settings(lake=lake)
+    try:
+        result = run_check(settings, _date(date))
+    except Exception as exc:
+        raise _fail(f"check {date}: {exc}") from None
+    out.print(result)
+
+
+@orders_app.command("ingest")
+def orders_ingest(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="order batch JSON"),
+    lake: str = typer.Option(...),
+    max_orders: int | None = typer.Option(None, min=1, help="largest accepted batch"),
+) -> None:
+    """Validate an order batch, store good orders, dead-letter the bad ones."""
+    from retail_lake.orders.local import ingest_file
+
+    settings = _settings(lake=lake)
+    kwargs = {"max_orders": max_orders} if max_orders else {}
+    summary = ingest_file(settings.lake, file, **kwargs)
+    out.print_json(data=summary.to_dict())
+    if summary.batch_rejected:
+        raise _fail(f"{file}: batch rejected ({summary.batch_rejected}); it is in the dead letters")
+
+
+@orders_app.command("redrive")
+def orders_redrive(lake: str = typer.Option(...)) -> None:
+    """Re-validate dead-lettered orders and store those that now pass."""
+    settings = _settings(lake=lake)
+    if settings.on_s3:
+        from retail_lake.orders import DynamoOrderWriter, SqsDeadLetters, redrive
+
+        if not settings.orders_dlq_url:
+            raise _fail("set RETAIL_LAKE_ORDERS_DLQ_URL to redrive the SQS dead-letter queue", 2)
+        outcome = redrive(
+            SqsDeadLetters(settings.orders_dlq_url), DynamoOrderWriter(settings.orders_table)
+        )
+    else:
+        from retail_lake.orders.local import redrive_local
+
+        outcome = redrive_local(settings.lake)
+    out.print_json(data=json.loads(json.dumps(outcome, default=str)))
+
+
+@orders_app.command("delete")
+def orders_delete(order_id: str, lake: str = typer.Option(...)) -> None:
+    """Delete an order from the local store (emits a REMOVE change)."""
+    from retail_lake.orders.local import delete_order
+
+    settings = _settings(lake=lake)
+    if not delete_order(settings.lake, order_id):
+        raise _fail(f"no order {order_id!r}")
+
+
+@app.command()
+def query(
+    sql: str = typer.Argument(..., help="Athena SQL"),
+    lake: str = typer.Option(...),
+    athena: bool = typer.Option(False, "--athena", help="send it to Athena instead of DuckDB"),
+) -> None:
+    """Run Athena SQL against the lake (DuckDB locally) and print a table."""
+    from retail_lake.query import QueryError, open_query, print_query
+
+    settings = _settings(lake=lake, query="aws" if athena else None)
+    try:
+        print_query(open_query(settings), sql)
+    except QueryError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def report(
+    lake: str = typer.Option(...),
+    out_path: Path = typer.Option(Path("report.html"), "--out", help="HTML file to write"),
+) -> None:
+    """Charts of the curated tables in one self-contained HTML page."""
+    from retail_lake.report import write_report
+
+    settings = _settings(lake=lake)
+    write_report(settings, out_path)
+    out.print(f"wrote {out_path}")
+
+
+@app.command()
+def deploy(
+    stack: str = typer.Option(..., help="CloudFormation stack name"),
+    bucket: str = typer.Option(..., help="artifacts bucket"),
+    platform: str = typer.Option("glue", help="glue or emr"),
+) -> None:
+    """Build the wheel, upload scripts and artifacts, create or update the stack."""
+    from retail_lake.deploy import deploy as run_deploy
+
+    if platform not in ("glue", "emr"):
+        raise _fail("--platform must be glue or emr", 2)
+    result = run_deploy(stack, bucket, platform)
+    out.print(result)
+
+
+@contracts_app.command("publish")
+def contracts_publish(lake: str = typer.Option(...)) -> None:
+    """Publish the contracts (version + hash) to the metadata table / local tracker."""
+    from retail_lake.contracts.publish import publish
+    from retail_lake.tracker import open_tracker
+
+    settings = _settings(lake=lake)
+    out.print(publish(open_tracker(settings)))
+
+
+@contracts_app.command("show")
+def contracts_show(name: str | None = typer.Argument(None)) -> None:
+    """Print the contract of one dataset (or list them all)."""
+    from retail_lake.contracts import contracts
+
+    registry = contracts()
+    names = [name] if name else sorted(registry.datasets)
+    for dataset_name in names:
+        ds = registry[dataset_name]
+        table = Table(title=f"{ds.name} ({ds.zone}, key {', '.join(ds.key)})")
+        table.add_column("column")
+        table.add_column("type")
+        table.add_column("rules")
+        for column in ds.columns:
+            rules = [
+                rule
+                for rule, present in (
+                    ("required", column.name in ds.required),
+                    ("non-negative", column.name in ds.non_negative),
+                    ("flag", column.name in ds.flags),
+                )
+                if present
+            ]
+            table.add_row(column.name, str(column.type), ", ".join(rules))
+        out.print(table)
+
+
+@app.command()
+def demo(
+    lake: Path = typer.Option(Path("lake"), help="where to build the demo lake"),
+    days: int = typer.Option(21, min=7, help="business dates to generate and run"),
+    stores: int = typer.Option(6, min=1),
+    products: int = typer.Option(20, min=1),
+) -> None:
+    """All-in-one local run: generate, load a throwaway MariaDB, read it back, run, summarise."""
+    from retail_lake.demo import run_demo
+
+    try:
+        run_demo(lake, DEMO_START, days, stores, products, console=out, progress=_progress)
+    except Exception as exc:
+        raise _fail(f"demo: {exc}") from exc
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
