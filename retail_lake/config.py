@@ -57,6 +57,9 @@ class Settings:
     alert_sender: str = "retail-lake@example.com"
     alert_recipients: tuple[str, ...] = ("data-team@example.com",)
     shuffle_partitions: int | None = None
+    # Completeness check: franchise store_nums expected to send files (default: the
+    # stores with frnchs_flg = 1 in that date's store dimension).
+    franchise_stores: tuple[int, ...] = ()
 
     @property
     def on_s3(self) -> bool:
@@ -132,6 +135,12 @@ def build_settings(
     recipients = merged.get("alert_recipients")
     if isinstance(recipients, str):
         merged["alert_recipients"] = tuple(r.strip() for r in recipients.split(",") if r.strip())
+    stores = merged.get("franchise_stores")
+    if isinstance(stores, str):
+        try:
+            merged["franchise_stores"] = tuple(int(s) for s in stores.split(",") if s.strip())
+        except ValueError:
+            raise ConfigError(f"franchise_stores must be store numbers, got {stores!r}") from None
     settings = Settings(**merged)  # type: ignore[arg-type]
     _check(settings)
     return settings

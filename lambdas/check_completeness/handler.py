@@ -1,0 +1,42 @@
+"""Lambda: is a business date complete? Alert by SES, or start its Glue workflow once.
+
+Run by EventBridge schedules (e.g. 03:00 and 03:30 UTC). The date is
+``detail.business_date`` if given, else yesterday (UTC) relative to the event time;
+``detail.next_check_time`` (ISO-8601) goes into the alert. Configuration comes from
+``RETAIL_LAKE_*`` environment variables through :func:`retail_lake.config.build_settings`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import boto3
+
+from retail_lake.completeness import (
+    GlueWorkflowStarter,
+    business_date_from_event,
+    next_check_from_event,
+    run_check,
+)
+from retail_lake.config import build_settings
+from retail_lake.contracts.publish import check_published
+from retail_lake.tracker import open_tracker
+
+logging.getLogger().setLevel(logging.INFO)
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    settings = build_settings()
+    session = boto3.Session(region_name=settings.region)
+    tracker = open_tracker(settings, session)
+    check_published(tracker)  # logs the contract version; fails on a mismatch
+    result = run_check(
+        settings,
+        business_date_from_event(event),
+        GlueWorkflowStarter(settings.workflow_name, session),
+        boto3_session=session,
+        tracker=tracker,
+        next_check_time=next_check_from_event(event),
+    )
+    return result.to_dict()
