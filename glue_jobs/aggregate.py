@@ -11,7 +11,7 @@ from retail_lake.jobs.entry import start_job
 
 def main(argv: list[str]) -> None:
     job = start_job(argv, "aggregate")
-    aggregate.run(job.spark, job.storage, job.days)
+    job.once(lambda: aggregate.run(job.spark, job.storage, job.days))
     job.commit()
 
 

@@ -13,13 +13,12 @@ from retail_lake.jobs.entry import start_job
 
 def main(argv: list[str]) -> None:
     job = start_job(argv, "extract")
-    for day in job.days:
-        if job.settings.source == "mysql":
-            from retail_lake.jobs import extract
+    if job.settings.source == "mysql":
+        from retail_lake.jobs import extract
 
-            extract.run(job.spark, job.storage, job.settings, day)
-        else:
-            ingest.run(job.spark, job.storage, day)
+        job.each_day(lambda day: extract.run(job.spark, job.storage, job.settings, day))
+    else:
+        job.each_day(lambda day: ingest.run(job.spark, job.storage, day))
     job.commit()
 
 

@@ -12,8 +12,7 @@ from retail_lake.jobs.entry import start_job
 
 def main(argv: list[str]) -> None:
     job = start_job(argv, "validate")
-    for day in job.days:
-        validate.run(job.spark, job.storage, day)
+    job.each_day(lambda day: validate.run(job.spark, job.storage, day))
     job.commit()
 
 

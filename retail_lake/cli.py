@@ -187,15 +187,37 @@ def check(
     lake: str = typer.Option(...),
     date: str = typer.Option(..., help="business date to check"),
 ) -> None:
-    """Completeness check: alert about missing files, or start the run for the date."""
-    from retail_lake.checking import run_check
+    """Completeness check: alert about missing files, or start the run for the date once."""
+    from retail_lake.completeness import GlueWorkflowStarter, run_check
+    from retail_lake.contracts.publish import check_published
+    from retail_lake.jobs.errors import StepError
+    from retail_lake.pipeline import run_pipeline
+    from retail_lake.tracker import open_tracker
 
+    day = _date(date)
     settings = _settings(lake=lake)
+    if settings.on_s3:
+        import boto3
+
+        session = boto3.Session(region_name=settings.region)
+        starter = GlueWorkflowStarter(settings.workflow_name, session)
+        kwargs: dict[str, object] = {"boto3_session": session}
+    else:
+
+        def starter(business_date: dt.date) -> str:
+            run_pipeline(settings, business_date)
+            return f"local-{business_date.isoformat()}"
+
+        # The local run happens inline, so a claim can never be abandoned mid-run.
+        kwargs = {"claim_lease": None}
     try:
-        result = run_check(settings, _date(date))
+        check_published(open_tracker(settings, kwargs.get("boto3_session")))
+        result = run_check(settings, day, starter, **kwargs)
+    except StepError as exc:
+        raise _fail(str(exc)) from None
     except Exception as exc:
-        raise _fail(f"check {date}: {exc}") from None
-    out.print(result)
+        raise _fail(f"check {day}: {type(exc).__name__}: {exc}") from None
+    out.print_json(data=result.to_dict())
 
 
 @orders_app.command("ingest")

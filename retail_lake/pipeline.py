@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from retail_lake.config import Settings
+from retail_lake.contracts.publish import check_published
 from retail_lake.jobs.errors import StepError
+from retail_lake.jobs.recording import recorded
 from retail_lake.storage import LakeStorage, open_storage
+from retail_lake.tracker import Tracker, open_tracker
 from retail_lake.workflow import Step, Workflow, daily
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,8 @@ class LocalRun:
     settings: Settings
     storage: LakeStorage
     spark: Any
+    tracker: Tracker | None = None
+    workflow: str = "retail-lake-daily"
 
 
 def _extract(run: LocalRun, days: Sequence[dt.date]) -> Any:
@@ -89,10 +94,13 @@ class RunResult:
     steps: list[tuple[str, str, Any]] = field(default_factory=list)
 
 
-def _execute(result: RunResult, step: Step, label: str, action: Callable[[], Any]) -> None:
+def _execute(
+    result: RunResult, run: LocalRun, step: Step, days: Sequence[dt.date], action: Callable[[], Any]
+) -> None:
+    label = days[0].isoformat() if len(days) == 1 else f"{days[0]}..{days[-1]}"
     log.info("%s %s: start", step.name, label)
     try:
-        outcome = action()
+        outcome = recorded(run.tracker, run.workflow, step.name, days[-1], action)
     except StepError:
         raise
     except Exception as exc:
@@ -118,19 +126,20 @@ def run_pipeline(
         from retail_lake.runtime import build_spark
 
         spark = build_spark(settings)
-    run = LocalRun(settings, open_storage(settings.lake), spark)
+    tracker = open_tracker(settings)
+    check_published(tracker)
+    run = LocalRun(settings, open_storage(settings.lake), spark, tracker, workflow.name)
     result = RunResult(days)
     ordered = workflow.ordered()
     for day in days:
         for step in (s for s in ordered if s.scope == "date"):
             _execute(
-                result, step, day.isoformat(), lambda s=step, d=day: LOCAL_ACTIONS[s.name](run, [d])
+                result, run, step, [day], lambda s=step, d=day: LOCAL_ACTIONS[s.name](run, [d])
             )
             if progress:
                 progress(step.name, day.isoformat())
-    label = days[0].isoformat() if len(days) == 1 else f"{days[0]}..{days[-1]}"
     for step in (s for s in ordered if s.scope == "range"):
-        _execute(result, step, label, lambda s=step: LOCAL_ACTIONS[s.name](run, days))
+        _execute(result, run, step, days, lambda s=step: LOCAL_ACTIONS[s.name](run, days))
         if progress:
-            progress(step.name, label)
+            progress(step.name, result.steps[-1][1])
     return result

@@ -62,8 +62,15 @@ def test_two_days_restatement_and_idempotent_rerun(spark, lake_dir):
         lake_dir,
         D1,
         [sale(1, D1, 2, 20), sale(2, D1, 1, 10), sale(3, D1, -1, 5), sale(2, D1, 1, 10)],
-        [{"cal_dt": D1.isoformat(), "store_key": 1, "prod_key": 10, "inventory_on_hand_qty": 1,
-          "out_of_stock_flg": 0}],
+        [
+            {
+                "cal_dt": D1.isoformat(),
+                "store_key": 1,
+                "prod_key": 10,
+                "inventory_on_hand_qty": 1,
+                "out_of_stock_flg": 0,
+            }
+        ],
     )
     deliver(lake_dir, D2, [sale(4, D2, 3, 30), sale(1, D1, 5, 50)])  # trans 1 restated
     run(lake_dir, spark, D1, D2)
@@ -108,14 +115,50 @@ def test_two_days_restatement_and_idempotent_rerun(spark, lake_dir):
 
 def test_daily_store_sales(spark, lake_dir):
     rows = [
-        {"row_id": 1, "order_id": "A", "item": "Tea", "sale_amount": 10, "tax_amount": 1,
-         "discount_amount": 0, "quantity": 2, "franchise_store": 101, "transaction_date": D1.isoformat()},
-        {"row_id": 2, "order_id": "A", "item": "Tea", "sale_amount": 5, "tax_amount": 0.5,
-         "discount_amount": 1, "quantity": 1, "franchise_store": 101, "transaction_date": D1.isoformat()},
-        {"row_id": 3, "order_id": "B", "item": "Tea", "sale_amount": 7, "tax_amount": 0.7,
-         "discount_amount": 0, "quantity": 1, "franchise_store": 101, "transaction_date": D1.isoformat()},
-        {"row_id": 3, "order_id": "B", "item": "Tea", "sale_amount": 7, "tax_amount": 0.7,
-         "discount_amount": 0, "quantity": 1, "franchise_store": 101, "transaction_date": D1.isoformat()},
+        {
+            "row_id": 1,
+            "order_id": "A",
+            "item": "Tea",
+            "sale_amount": 10,
+            "tax_amount": 1,
+            "discount_amount": 0,
+            "quantity": 2,
+            "franchise_store": 101,
+            "transaction_date": D1.isoformat(),
+        },
+        {
+            "row_id": 2,
+            "order_id": "A",
+            "item": "Tea",
+            "sale_amount": 5,
+            "tax_amount": 0.5,
+            "discount_amount": 1,
+            "quantity": 1,
+            "franchise_store": 101,
+            "transaction_date": D1.isoformat(),
+        },
+        {
+            "row_id": 3,
+            "order_id": "B",
+            "item": "Tea",
+            "sale_amount": 7,
+            "tax_amount": 0.7,
+            "discount_amount": 0,
+            "quantity": 1,
+            "franchise_store": 101,
+            "transaction_date": D1.isoformat(),
+        },
+        {
+            "row_id": 3,
+            "order_id": "B",
+            "item": "Tea",
+            "sale_amount": 7,
+            "tax_amount": 0.7,
+            "discount_amount": 0,
+            "quantity": 1,
+            "franchise_store": 101,
+            "transaction_date": D1.isoformat(),
+        },
     ]
     deliver(lake_dir, D1, [sale(1, D1, 1, 1)], store_sales=rows)
     run(lake_dir, spark, D1)
@@ -142,5 +185,5 @@ def test_bad_header_fails_naming_step_date_and_file(spark, lake_dir):
     with pytest.raises(StepError) as info:
         run(lake_dir, spark, D1)
     message = str(info.value)
-    assert "ingest" in message and "2026-01-05" in message and "sales.csv" in message
+    assert "extract" in message and "2026-01-05" in message and "sales.csv" in message
     assert "missing columns" in message

@@ -49,7 +49,7 @@ def raw_frame(spark, name, rows):
     """Raw rows as delivered (text), in delivery order, from one file."""
     schema = raw_schema(name)
     data = [
-        tuple(row.get(f.name) for f in schema.fields[:-3]) + (None, f"landing/{name}.csv", i)
+        (*tuple(row.get(f.name) for f in schema.fields[:-3]), None, f"landing/{name}.csv", i)
         for i, row in enumerate(rows)
     ]
     return spark.createDataFrame(data, schema)
@@ -59,7 +59,8 @@ def raw_frame(spark, name, rows):
 def references(spark):
     return {
         "calendar": reference_keys(
-            "calendar", typed_frame(spark, "calendar", [{"cal_dt": "2026-01-05"}, {"cal_dt": "2026-01-06"}])
+            "calendar",
+            typed_frame(spark, "calendar", [{"cal_dt": "2026-01-05"}, {"cal_dt": "2026-01-06"}]),
         ),
         "store": reference_keys("store", typed_frame(spark, "store", [{"store_key": 1}])),
         "product": reference_keys("product", typed_frame(spark, "product", [{"prod_key": 10}])),
@@ -112,7 +113,9 @@ def test_missing_required(spark, references):
     ],
 )
 def test_bad_type(spark, references, column, value):
-    rejected, valid = check(spark, references, "sales", [sales_with(1), sales_with(2, **{column: value})])
+    rejected, valid = check(
+        spark, references, "sales", [sales_with(1), sales_with(2, **{column: value})]
+    )
     assert rejected == [("2", "bad_type")]
     assert [r.trans_id for r in valid] == [1]
 
@@ -123,7 +126,11 @@ def test_missing_required_comes_before_bad_type(spark, references):
 
 
 def test_negative_value(spark, references):
-    rows = [sales_with(1, sales_mgrn="-5"), sales_with(2, discount="-0.01"), sales_with(3, ship_cost="-1")]
+    rows = [
+        sales_with(1, sales_mgrn="-5"),
+        sales_with(2, discount="-0.01"),
+        sales_with(3, ship_cost="-1"),
+    ]
     rejected, valid = check(spark, references, "sales", rows)
     assert rejected == [("2", "negative_value"), ("3", "negative_value")]
     assert [r.trans_id for r in valid] == [1]  # sales_mgrn may be negative
@@ -132,8 +139,20 @@ def test_negative_value(spark, references):
 def test_bad_flag(spark, references):
     rows = [
         GOOD_SNAPSHOT,
-        {**GOOD_SNAPSHOT, "prod_key": "10", "store_key": "1", "cal_dt": "2026-01-06", "out_of_stock_flg": "2"},
-        {**GOOD_SNAPSHOT, "cal_dt": "2026-01-06", "store_key": "1", "prod_key": "10", "promotion_flg": "yes"},
+        {
+            **GOOD_SNAPSHOT,
+            "prod_key": "10",
+            "store_key": "1",
+            "cal_dt": "2026-01-06",
+            "out_of_stock_flg": "2",
+        },
+        {
+            **GOOD_SNAPSHOT,
+            "cal_dt": "2026-01-06",
+            "store_key": "1",
+            "prod_key": "10",
+            "promotion_flg": "yes",
+        },
     ]
     ds = dataset("inventory")
     checked = with_reject_reason(raw_frame(spark, "inventory", rows), ds, references)
@@ -194,7 +213,7 @@ def test_duplicates_only_count_rows_that_passed_other_rules(spark, references):
 def test_malformed_line_is_bad_type(spark, references):
     schema = raw_schema("sales")
     good = tuple(GOOD_SALE.get(f.name) for f in schema.fields[:-3])
-    data = [good + (None, "f.csv", 0), good[:1] + ("2",) + good[2:] + ("1,2,3", "f.csv", 1)]
+    data = [(*good, None, "f.csv", 0), (*good[:1], "2", *good[2:], "1,2,3", "f.csv", 1)]
     ds = dataset("sales")
     checked = with_reject_reason(spark.createDataFrame(data, schema), ds, references)
     assert [r.reject_reason for r in rejected_rows(checked, ds).collect()] == ["bad_type"]
@@ -224,4 +243,9 @@ def test_franchise_rules(spark, references):
     ds = dataset("store_sales")
     checked = with_reject_reason(raw_frame(spark, "store_sales", rows), ds, {})
     rejected = sorted((r.row_id, r.reject_reason) for r in rejected_rows(checked, ds).collect())
-    assert rejected == [("2", "bad_type"), ("3", "negative_value"), ("4", "missing_required"), ("5", "bad_type")]
+    assert rejected == [
+        ("2", "bad_type"),
+        ("3", "negative_value"),
+        ("4", "missing_required"),
+        ("5", "bad_type"),
+    ]

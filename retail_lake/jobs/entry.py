@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from retail_lake.config import ConfigError, Settings, build_settings, resolve_job_arguments
+from retail_lake.contracts import contracts
+from retail_lake.contracts.publish import check_published
+from retail_lake.jobs.recording import recorded
 from retail_lake.pipeline import date_range
 from retail_lake.runtime import JobContext, build_context
 from retail_lake.storage import LakeStorage, open_storage
+from retail_lake.tracker import Tracker, open_tracker
+
+log = logging.getLogger(__name__)
 
 REQUIRED = ("lake",)
 OPTIONAL = (
@@ -45,14 +52,27 @@ _NOT_SETTINGS = {"business_date", "end_date", "JOB_NAME", "WORKFLOW_NAME", "WORK
 
 @dataclass
 class Job:
+    name: str
     context: JobContext
     settings: Settings
     storage: LakeStorage
     days: list[dt.date]
+    tracker: Tracker | None = field(default=None, repr=False)
 
     @property
     def spark(self):
         return self.context.spark
+
+    def each_day(self, action: Callable[[dt.date], Any]) -> None:
+        """Run a per-date step for every business date, recording each run."""
+        for day in self.days:
+            recorded(
+                self.tracker, self.settings.workflow_name, self.name, day, lambda d=day: action(d)
+            )
+
+    def once(self, action: Callable[[], Any]) -> Any:
+        """Run a range step once for all dates, recorded under the last date."""
+        return recorded(self.tracker, self.settings.workflow_name, self.name, self.days[-1], action)
 
     def commit(self) -> None:
         self.context.commit()
@@ -88,5 +108,15 @@ def start_job(argv: Sequence[str], job_name: str) -> Job:
     start = parse_date(day_text, "business_date")
     end = parse_date(args["end_date"], "end_date") if args.get("end_date") else None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    tracker = open_tracker(settings)
+    published = check_published(tracker, strict=settings.platform != "local")
+    log.info(
+        "%s runs with contracts %s (hash %s); published: %s",
+        job_name,
+        contracts().version,
+        contracts().content_hash,
+        published.version if published else "none",
+    )
     context = build_context(settings, args.get("JOB_NAME", job_name), args)
-    return Job(context, settings, open_storage(settings.lake), date_range(start, end))
+    storage = open_storage(settings.lake)
+    return Job(job_name, context, settings, storage, date_range(start, end), tracker)
