@@ -104,7 +104,10 @@ def test_low_and_out_of_stock_instances(result):
     row = result[(W1, 1, 10)]
     assert (row["low_stock_instances"], row["no_stock_instances"]) == (2, 2)
     assert row["total_low_stock_impact"] == 4  # d1: 0+1, d2: 1+0, d3: 1+1
-    assert (result[(W2, 1, 11)]["low_stock_instances"], result[(W2, 1, 11)]["no_stock_instances"]) == (0, 0)
+    assert (
+        result[(W2, 1, 11)]["low_stock_instances"],
+        result[(W2, 1, 11)]["no_stock_instances"],
+    ) == (0, 0)
 
 
 def test_potential_low_stock_impact(result):
