@@ -16,6 +16,7 @@ from retail_lake.contracts._model import (
     Registry,
     contract_hash,
     contracts,
+    contracts_overridden,
     dataset,
 )
 from retail_lake.contracts._types import ColumnType, parse_type
@@ -30,6 +31,7 @@ __all__ = [
     "Registry",
     "contract_hash",
     "contracts",
+    "contracts_overridden",
     "dataset",
     "parse_type",
 ]

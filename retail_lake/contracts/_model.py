@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -40,6 +42,8 @@ class Column:
     name: str
     type: ColumnType
     doc: str = ""
+    since: str | None = None
+    """Contract version that added the column; files delivered before may lack it."""
 
     @property
     def nullable(self) -> bool:
@@ -115,7 +119,8 @@ def _dataset(name: str, body: dict[str, Any], raw: dict[str, dict[str, Any]]) ->
     if "columns_from" in body:
         source = raw[body["columns_from"]]
     columns = tuple(
-        Column(c["name"], parse_type(c["type"]), c.get("doc", "")) for c in source["columns"]
+        Column(c["name"], parse_type(c["type"]), c.get("doc", ""), c.get("since"))
+        for c in source["columns"]
     )
     names = [c.name for c in columns]
     if len(set(names)) != len(names):
@@ -202,10 +207,28 @@ def load_registry(text: str) -> Registry:
 
 
 @cache
-def contracts() -> Registry:
-    """The contracts shipped with the library (also inside the wheel)."""
+def _shipped() -> Registry:
     text = resources.files("retail_lake.contracts").joinpath("datasets.toml").read_text("utf-8")
     return load_registry(text)
+
+
+_override: list[Registry] = []
+
+
+def contracts() -> Registry:
+    """The contracts shipped with the library (also inside the wheel)."""
+    return _override[-1] if _override else _shipped()
+
+
+@contextmanager
+def contracts_overridden(text: str) -> Iterator[Registry]:
+    """Run with another contract document, e.g. to rehearse a schema change in a test."""
+    registry = load_registry(text)
+    _override.append(registry)
+    try:
+        yield registry
+    finally:
+        _override.pop()
 
 
 def dataset(name: str) -> Dataset:

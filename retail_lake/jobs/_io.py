@@ -45,8 +45,12 @@ def read_csv_header(storage: LakeStorage, rel: str) -> list[str]:
 
 
 def check_header(header: Sequence[str], ds: Dataset, rel: str) -> None:
-    """The header must name exactly the contract's columns (any order)."""
-    missing = [c for c in ds.column_names if c not in header]
+    """The header must name the contract's columns (any order), and nothing else.
+
+    A column the contract added later (``since``) may be absent: files produced
+    before the change still load, with NULL in the new column.
+    """
+    missing = [c.name for c in ds.columns if c.name not in header and not c.since]
     extra = [c for c in header if c not in ds.column_names]
     if missing or extra or len(set(header)) != len(header):
         parts = []
@@ -87,11 +91,46 @@ def read_landing_csv(spark: SparkSession, storage: LakeStorage, rel: str, ds: Da
         .csv(storage.uri(rel))
     )
     return frame.select(
-        *ds.column_names,
+        *[
+            F.col(c) if c in header else F.lit(None).cast("string").alias(c)
+            for c in ds.column_names
+        ],
         CORRUPT,
         F.lit(rel).alias(SOURCE_FILE),
         F.monotonically_increasing_id().alias(SOURCE_ROW),
     )
+
+
+class SchemaEvolutionError(ValueError):
+    """Stored data has a column the contract removed or retyped."""
+
+
+def check_evolution(
+    spark: SparkSession, storage: LakeStorage, rel_dir: str, expected: T.StructType, name: str
+) -> None:
+    """Fail clearly when ``rel_dir`` holds a column the contract no longer has, or
+    has with another type. Columns the contract added are fine (they read as NULL).
+
+    One file's footer is enough: every write replaces whole partitions with the
+    contract's schema, so files in a folder never disagree with each other.
+    """
+    files = [f for f in storage.list_files(rel_dir) if f.endswith(".parquet")]
+    if not files:
+        return
+    stored = spark.read.parquet(storage.uri(files[-1])).schema
+    wanted = {f.name: f.dataType for f in expected.fields}
+    for field in stored.fields:
+        if field.name not in wanted:
+            raise SchemaEvolutionError(
+                f"dataset {name!r}: column {field.name!r} is stored in {rel_dir} but no longer in "
+                "the contract; removing a column needs a migration of the stored data"
+            )
+        if field.dataType != wanted[field.name]:
+            raise SchemaEvolutionError(
+                f"dataset {name!r}: column {field.name!r} is stored as "
+                f"{field.dataType.simpleString()} but the contract says "
+                f"{wanted[field.name].simpleString()}; retyping needs a migration"
+            )
 
 
 def read_parquet(

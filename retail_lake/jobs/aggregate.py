@@ -74,6 +74,11 @@ def refresh_dimensions(spark: SparkSession, storage: LakeStorage) -> dict[str, i
 def run(spark: SparkSession, storage: LakeStorage, days: Sequence[dt.date]) -> AggregateReport:
     """Recompute the weeks and days touched by the loads ``days``; each week once."""
     report = AggregateReport([d.isoformat() for d in days])
+    for name in ("weekly_sales_inventory", "daily_store_sales", *DIMENSIONS):
+        contract = dataset(name)
+        _io.check_evolution(
+            spark, storage, layout.curated_dir(name), contract.spark_schema(), contract.name
+        )
     calendar = _read_validated(spark, storage, "calendar").cache()
     try:
         fact_dates = touched_dates(storage, days, "sales") | touched_dates(

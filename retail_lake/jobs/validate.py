@@ -188,6 +188,9 @@ def validate_dataset(
     if not storage.list_files(raw_rel):
         storage.delete(layout.quarantine_partition(ds.name, day))
         return None
+    _io.check_evolution(
+        spark, storage, layout.validated_dir(ds.name), validated_schema(ds), ds.name
+    )
     raw = _io.read_parquet(spark, storage, raw_rel, raw_schema(ds.name))
     checked = with_reject_reason(raw, ds, _references(spark, storage, ds)).cache()
     try:
