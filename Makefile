@@ -6,19 +6,18 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 LAKE ?= lake
-# Debian packages the pipeline needs: a JVM for Spark, MariaDB server and its JDBC driver.
-APT_PACKAGES := default-jre-headless mariadb-server libmariadb-java
 
 .PHONY: help setup system-deps venv run demo test lint format bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-system-deps: ## install the Debian packages (as root) or say which are missing
+system-deps: ## install a JVM, MariaDB + its JDBC jar and Chromium via apt (as root), or say what is missing
 	@missing=""; \
 	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	{ command -v mariadbd >/dev/null 2>&1 || test -x /usr/sbin/mariadbd; } || missing="$$missing mariadb-server"; \
 	test -f /usr/share/java/mariadb-java-client.jar || missing="$$missing libmariadb-java"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	$(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \

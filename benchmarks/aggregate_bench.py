@@ -1,0 +1,169 @@
+"""Benchmark: the weekly aggregation job (Spark) against the DuckDB reference.
+
+Generates retail data (default 10 million sales rows with one inventory snapshot
+per store x product x day), builds the validated zone from it directly with pyarrow
+(ingest and validation are not what is measured here), then in the same run times
+
+* Spark: ``retail_lake.jobs.aggregate.run`` over every date (reads validated
+  Parquet, computes DESIGN §5, writes curated partitions), and
+* DuckDB: the independent SQL reference over the same files, writing Parquet too,
+
+and prints both times, their ratio, peak memory of each and the data size.
+
+    .venv/bin/python -m benchmarks.aggregate_bench --sales 10000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.dataset as pds
+import pyarrow.parquet as pq
+
+from benchmarks.memory import PeakMemory
+from benchmarks.reference import weekly_reference
+from retail_lake.contracts import dataset
+from retail_lake.storage import layout
+
+
+def _arrow_type(column) -> pa.DataType:
+    t = column.type
+    return {
+        "int": pa.int64(),
+        "string": pa.string(),
+        "date": pa.date32(),
+        "bool": pa.bool_(),
+        "double": pa.float64(),
+    }.get(t.name) or pa.decimal128(t.precision, t.scale)
+
+
+def build_validated(lake: Path, days: list[dt.date]) -> None:
+    """Typed validated zone from the clean generated CSVs (pyarrow, partitioned like the job)."""
+    for name in ("sales", "inventory", "calendar", "store", "product"):
+        ds = dataset(name)
+        schema = pa.schema([(c.name, _arrow_type(c)) for c in ds.columns])
+        convert = pcsv.ConvertOptions(column_types=schema)
+        if ds.business_date is None:  # dimensions: the last snapshot is the current table
+            table = pcsv.read_csv(
+                lake / layout.landing_retail(days[-1], name), convert_options=convert
+            )
+            table = table.append_column("source_file", pa.array([name] * len(table)))
+            table = table.append_column("load_date", pa.array([days[-1]] * len(table), pa.date32()))
+            out = lake / layout.validated_dir(name)
+            out.mkdir(parents=True, exist_ok=True)
+            pq.write_table(table, out / "part-0.parquet")
+            continue
+        tables = []
+        for day in days:
+            table = pcsv.read_csv(lake / layout.landing_retail(day, name), convert_options=convert)
+            table = table.append_column("source_file", pa.array([name] * len(table)))
+            tables.append(
+                table.append_column("load_date", pa.array([day] * len(table), pa.date32()))
+            )
+        pds.write_dataset(
+            pa.concat_tables(tables),
+            lake / layout.validated_dir(name),
+            format="parquet",
+            partitioning=pds.partitioning(
+                pa.schema([(ds.business_date, pa.date32())]), flavor="hive"
+            ),
+            existing_data_behavior="overwrite_or_ignore",
+        )
+
+
+def write_reports(lake: Path, days: list[dt.date]) -> None:
+    """The validate reports the aggregate job reads to find the touched dates."""
+    touched = [d.isoformat() for d in days]
+    for day in days:
+        path = lake / layout.report(day, "validate")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            json.dumps(
+                {
+                    "datasets": {
+                        "sales": {"touched_dates": touched},
+                        "inventory": {"touched_dates": touched},
+                    }
+                }
+            )
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sales", type=int, default=10_000_000, help="sales rows in total")
+    parser.add_argument("--days", type=int, default=14)
+    parser.add_argument("--stores", type=int, default=100)
+    parser.add_argument("--products", type=int, default=1000)
+    parser.add_argument("--lake", type=Path, default=None, help="keep the lake here")
+    args = parser.parse_args()
+
+    from retail_lake.config import build_settings
+    from retail_lake.generator import generate
+    from retail_lake.jobs import aggregate
+    from retail_lake.runtime import build_spark
+    from retail_lake.storage import open_storage
+
+    lake = args.lake or Path(tempfile.mkdtemp(prefix="retail-lake-bench-"))
+    start = dt.date(2026, 1, 5)
+    days = [start + dt.timedelta(days=i) for i in range(args.days)]
+    t0 = time.perf_counter()
+    generate(
+        lake,
+        start,
+        args.days,
+        args.stores,
+        args.products,
+        seed=1,
+        sales_per_day=args.sales // args.days,
+    )
+    build_validated(lake, days)
+    write_reports(lake, days)
+    prep = time.perf_counter() - t0
+
+    settings = build_settings({"lake": str(lake)}, env={})
+    with PeakMemory() as spark_memory:
+        spark = build_spark(settings, "aggregate-bench")
+        storage = open_storage(settings.lake)
+        aggregate.run(spark, storage, days[:1])  # JVM and code paths warm, one week
+        t0 = time.perf_counter()
+        aggregate.run(spark, storage, days)
+        spark_seconds = time.perf_counter() - t0
+        spark.stop()
+    with PeakMemory() as duck_memory:
+        t0 = time.perf_counter()
+        frame = weekly_reference(lake, threads=2)
+        pq.write_table(pa.Table.from_pandas(frame), lake / "_control" / "reference_weekly.parquet")
+        duck_seconds = time.perf_counter() - t0
+    rows = len(frame)
+    sales_rows = (
+        pq.ParquetDataset(lake / layout.validated_dir("sales")).read(columns=["trans_id"]).num_rows
+    )
+    inventory_rows = (
+        pq.ParquetDataset(lake / layout.validated_dir("inventory"))
+        .read(columns=["store_key"])
+        .num_rows
+    )
+    print(
+        f"data: {sales_rows:,} sales rows, {inventory_rows:,} inventory rows, {args.days} days, "
+        f"{args.stores} stores x {args.products} products -> {rows:,} weekly rows (prep {prep:.0f} s)"
+    )
+    print(
+        f"spark aggregate job : {spark_seconds:8.1f} s   peak RSS {spark_memory.peak_gib:.2f} GiB"
+    )
+    print(f"duckdb reference    : {duck_seconds:8.1f} s   peak RSS {duck_memory.peak_gib:.2f} GiB")
+    print(f"ratio spark/duckdb  : {spark_seconds / duck_seconds:8.2f}x  (target <= 3x)")
+    if args.lake is None:
+        shutil.rmtree(lake, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
