@@ -37,12 +37,20 @@ $(BIN)/.installed: requirements.lock.txt pyproject.toml
 
 venv: $(BIN)/.installed ## create .venv with the pinned packages
 
+# checkov (the CloudFormation policy scanner) pins packages that clash with ours,
+# so it gets a virtual environment of its own.
+CHECKOV_VENV := .venv-checkov
+$(CHECKOV_VENV)/.installed:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q --disable-pip-version-check checkov==3.3.30
+	@touch $@
+
 setup: system-deps venv ## everything `run` and `test` need
 
 run: setup ## generate data, load it into a throwaway MariaDB, run the daily pipeline
 	$(BIN)/retail-lake demo --lake $(LAKE)
 
-test: setup ## the whole test suite (Spark, MariaDB, moto)
+test: setup $(CHECKOV_VENV)/.installed ## the whole test suite (Spark, MariaDB, moto, cfn-lint, checkov)
 	$(BIN)/python -m pytest
 
 lint: venv ## ruff lint and format check
@@ -54,4 +62,4 @@ format: venv ## apply ruff formatting
 	$(BIN)/ruff check --fix .
 
 clean: ## remove the venv, the demo lake and caches
-	rm -rf $(VENV) $(LAKE) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) $(LAKE) build dist *.egg-info .pytest_cache .ruff_cache

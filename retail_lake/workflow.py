@@ -39,6 +39,9 @@ class Workflow:
     description: str
     arguments: dict[str, str]
     steps: tuple[Step, ...]
+    # Platform settings of the job steps (``[compute]``: Glue version, workers, the
+    # Python modules to install); only the infrastructure generator reads them.
+    compute: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
 
     def step(self, name: str) -> Step:
         for step in self.steps:
@@ -84,6 +87,7 @@ def load_workflow(path: Path = DEFINITION) -> Workflow:
         document.get("description", ""),
         dict(document.get("arguments", {})),
         steps,
+        dict(document.get("compute", {})),
     )
     names = [s.name for s in steps]
     if len(set(names)) != len(names):

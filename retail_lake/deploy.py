@@ -1,0 +1,322 @@
+"""``retail-lake deploy``: build, upload and create or update the CloudFormation stacks.
+
+Order matters and is why this is code rather than one ``aws cloudformation deploy``:
+
+1. the bootstrap stack (``<stack>-bootstrap``: artifacts bucket + access-log bucket)
+   must exist before anything can be uploaded to it;
+2. the artifacts go under a versioned prefix ``retail-lake/<version>-<hash>/``
+   whose hash covers every uploaded file except the wheel (whose zip timestamps
+   change on every build) plus ``pyproject.toml``, so an unchanged tree reuses the
+   prefix and a changed one never overwrites what a running stack points at;
+3. the root stack (``cloudformation/retail_lake.yaml``) and its nested stacks are
+   read from that prefix, with ``ArtifactPrefix`` telling them where their code is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from retail_lake.infra import BOOTSTRAP_TEMPLATE, LAMBDAS, TEMPLATES, lambda_key, wheel_key
+from retail_lake.infra._common import REPO, project_version
+from retail_lake.workflow import daily
+
+log = logging.getLogger(__name__)
+
+PLATFORMS = ("glue", "emr")
+CAPABILITIES = ["CAPABILITY_IAM"]
+_ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed, so the same sources give the same zip bytes
+_PACKAGE_SUFFIXES = {".py", ".toml", ".sql", ".json", ".yaml"}
+DEFAULT_ALERT_SENDER = "retail-lake@example.com"
+DEFAULT_ALERT_RECIPIENTS = ("data-team@example.com",)
+
+
+class DeployError(RuntimeError):
+    """A deployment step failed; the message names the step and the stack."""
+
+
+@dataclass
+class DeployResult:
+    stack: str
+    bootstrap_stack: str
+    bucket: str
+    prefix: str
+    uploaded: list[str]
+    parameters: dict[str, str]
+    action: str  # "create", "update" or "unchanged"
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------ building
+
+
+def build_wheel(out_dir: Path) -> Path:
+    """``pip wheel --no-deps`` of this project (dependencies come from Glue/EMR/the layer)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "-q",
+        "-w",
+        str(out_dir),
+        str(REPO),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise DeployError(f"building the wheel failed: {done.stderr.strip() or done.stdout}")
+    wheel = out_dir / wheel_key().rsplit("/", 1)[-1]
+    if not wheel.exists():
+        raise DeployError(f"pip built no {wheel.name} in {out_dir}: {sorted(out_dir.iterdir())}")
+    return wheel
+
+
+def _zip_add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+    info.external_attr = 0o644 << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, data)
+
+
+def package_files() -> list[Path]:
+    """Files of the ``retail_lake`` package that a Lambda zip carries, in a stable order."""
+    root = REPO / "retail_lake"
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and p.suffix in _PACKAGE_SUFFIXES and "__pycache__" not in p.parts
+    )
+
+
+def lambda_zip(name: str) -> bytes:
+    """``handler.py`` at the zip root plus the ``retail_lake`` package (deterministic bytes).
+
+    Third-party modules (awswrangler, pandas) come from the AWS SDK for pandas layer.
+    """
+    handler = REPO / LAMBDAS[name] / "handler.py"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        _zip_add(archive, "handler.py", handler.read_bytes())
+        for path in package_files():
+            _zip_add(archive, path.relative_to(REPO).as_posix(), path.read_bytes())
+    return buffer.getvalue()
+
+
+def collect_artifacts(wheel: Path) -> dict[str, bytes]:
+    """Key relative to the prefix -> content, for everything the templates reference."""
+    workflow = daily()
+    artifacts: dict[str, bytes] = {}
+    for step in workflow.ordered():
+        if step.script:
+            artifacts[step.script] = (REPO / step.script).read_bytes()
+    artifacts[wheel_key()] = wheel.read_bytes()
+    for name in LAMBDAS:
+        artifacts[lambda_key(name)] = lambda_zip(name)
+    for template in TEMPLATES:
+        artifacts[f"cloudformation/{template.name}"] = template.read_bytes()
+    for view in sorted((REPO / "retail_lake" / "sql" / "views").glob("*.sql")):
+        artifacts[f"sql/views/{view.name}"] = view.read_bytes()
+    return artifacts
+
+
+def artifact_prefix(artifacts: Mapping[str, bytes]) -> str:
+    """``retail-lake/<version>-<12 hex>/``: content-addressed, stable across wheel rebuilds."""
+    digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes())
+    for key in sorted(artifacts):
+        if key == wheel_key():
+            continue
+        digest.update(key.encode())
+        digest.update(hashlib.sha256(artifacts[key]).digest())
+    return f"retail-lake/{project_version()}-{digest.hexdigest()[:12]}/"
+
+
+# ------------------------------------------------------------------ CloudFormation
+
+
+def _stack(cfn: Any, name: str) -> dict[str, Any] | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        stacks = cfn.describe_stacks(StackName=name)["Stacks"]
+    except ClientError as exc:
+        if "does not exist" in str(exc):
+            return None
+        raise
+    live = [s for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"]
+    return live[0] if live else None
+
+
+def _outputs(cfn: Any, name: str) -> dict[str, str]:
+    stack = _stack(cfn, name) or {}
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def create_or_update(
+    cfn: Any,
+    name: str,
+    parameters: Mapping[str, str],
+    *,
+    template_body: str | None = None,
+    template_url: str | None = None,
+    wait: bool = True,
+) -> str:
+    """Create the stack, or update it keeping the previous values of unnamed parameters.
+
+    Returns ``create``, ``update`` or ``unchanged`` (CloudFormation's "No updates").
+    """
+    from botocore.exceptions import ClientError
+
+    source = {"TemplateBody": template_body} if template_body else {"TemplateURL": template_url}
+    existing = _stack(cfn, name)
+    if existing is not None and existing["StackStatus"] == "ROLLBACK_COMPLETE":
+        raise DeployError(
+            f"stack {name} is in ROLLBACK_COMPLETE (its creation failed); delete it and deploy again"
+        )
+    given = [{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()]
+    if existing is None:
+        cfn.create_stack(
+            StackName=name,
+            Parameters=given,
+            Capabilities=CAPABILITIES,
+            OnFailure="ROLLBACK",
+            Tags=[{"Key": "project", "Value": "retail-lake"}],
+            **source,
+        )
+        waiter, action = "stack_create_complete", "create"
+    else:
+        previous = [
+            {"ParameterKey": p["ParameterKey"], "UsePreviousValue": True}
+            for p in existing.get("Parameters", [])
+            if p["ParameterKey"] not in parameters
+        ]
+        try:
+            cfn.update_stack(
+                StackName=name,
+                Parameters=given + previous,
+                Capabilities=CAPABILITIES,
+                **source,
+            )
+        except ClientError as exc:
+            if "No updates are to be performed" in str(exc):
+                return "unchanged"
+            raise
+        waiter, action = "stack_update_complete", "update"
+    if wait:
+        try:
+            cfn.get_waiter(waiter).wait(
+                StackName=name, WaiterConfig={"Delay": 10, "MaxAttempts": 360}
+            )
+        except Exception as exc:
+            raise DeployError(f"{action} of stack {name} did not complete: {exc}") from exc
+    return action
+
+
+def upload(s3: Any, bucket: str, prefix: str, artifacts: Mapping[str, bytes]) -> list[str]:
+    """Put every artifact under ``prefix`` (SSE-S3, as the bucket policy expects)."""
+    keys = []
+    for relative, body in sorted(artifacts.items()):
+        key = prefix + relative
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ServerSideEncryption="AES256")
+        keys.append(key)
+    return keys
+
+
+def template_url(bucket: str, region: str, key: str) -> str:
+    return f"https://{bucket}.s3.{region}.amazonaws.com/{key}"
+
+
+def default_lake_bucket(stack: str, account: str) -> str:
+    return f"{stack.lower()}-lake-{account}"[:63]
+
+
+def deploy(
+    stack: str,
+    bucket: str,
+    platform: str = "glue",
+    boto3_session: Any = None,
+    *,
+    lake_bucket: str | None = None,
+    alert_sender: str | None = None,
+    alert_recipients: Sequence[str] | None = None,
+    parameters: Mapping[str, str] | None = None,
+    wheel: Path | None = None,
+    wait: bool = True,
+    wheel_builder: Callable[[Path], Path] = build_wheel,
+    root_cloudformation: Any = None,
+) -> DeployResult:
+    """Deploy retail-lake as stack ``stack`` with artifacts in bucket ``bucket``.
+
+    ``platform`` (glue or emr) becomes ``ComputePlatform``. ``parameters`` sets any
+    other root-stack parameter (``Source``, ``JdbcUrl``, ``SubnetId``, ...). On an
+    update, parameters not given keep their previous values; on a create, the
+    alert sender/recipients default to the Settings defaults. ``root_cloudformation``
+    is the CloudFormation client for the root stack (default: the session's); tests
+    pass a stubbed one because moto cannot create the nested stacks' resources.
+    """
+    if platform not in PLATFORMS:
+        raise DeployError(f"--platform must be glue or emr for deploy, got {platform!r}")
+    import boto3
+
+    session = boto3_session or boto3.Session()
+    cfn = session.client("cloudformation")
+    s3 = session.client("s3")
+    region = session.region_name or "us-east-1"
+
+    bootstrap = f"{stack}-bootstrap"
+    log.info("bootstrap stack %s (artifacts bucket %s)", bootstrap, bucket)
+    create_or_update(
+        cfn,
+        bootstrap,
+        {"ArtifactBucketName": bucket},
+        template_body=BOOTSTRAP_TEMPLATE.read_text("utf-8"),
+        wait=wait,
+    )
+    access_logs = _outputs(cfn, bootstrap).get("AccessLogBucketName", f"{bucket}-logs")
+
+    with tempfile.TemporaryDirectory(prefix="retail-lake-wheel-") as tmp:
+        built = wheel or wheel_builder(Path(tmp))
+        artifacts = collect_artifacts(built)
+    prefix = artifact_prefix(artifacts)
+    uploaded = upload(s3, bucket, prefix, artifacts)
+    log.info("uploaded %d artifacts to s3://%s/%s", len(uploaded), bucket, prefix)
+
+    root_cfn = root_cloudformation or cfn
+    existing = _stack(root_cfn, stack)
+    values: dict[str, str] = {
+        "ComputePlatform": platform,
+        "ArtifactBucket": bucket,
+        "ArtifactPrefix": prefix,
+        "AccessLogBucket": access_logs,
+    }
+    if lake_bucket or existing is None:
+        account = session.client("sts").get_caller_identity()["Account"]
+        values["LakeBucketName"] = lake_bucket or default_lake_bucket(stack, account)
+    if alert_sender or existing is None:
+        values["AlertSender"] = alert_sender or DEFAULT_ALERT_SENDER
+    if alert_recipients or existing is None:
+        values["AlertRecipients"] = ",".join(alert_recipients or DEFAULT_ALERT_RECIPIENTS)
+    values.update(parameters or {})
+
+    url = template_url(bucket, region, prefix + "cloudformation/retail_lake.yaml")
+    action = create_or_update(root_cfn, stack, values, template_url=url, wait=wait)
+    return DeployResult(
+        stack=stack,
+        bootstrap_stack=bootstrap,
+        bucket=bucket,
+        prefix=prefix,
+        uploaded=uploaded,
+        parameters=values,
+        action=action,
+        outputs=_outputs(root_cfn, stack) if wait else {},
+    )

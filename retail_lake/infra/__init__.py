@@ -1,0 +1,77 @@
+"""Infrastructure generated from the one workflow definition (DESIGN §7).
+
+``generated_files()`` renders every checked-in artifact that is derived from
+``workflows/daily.toml`` and ``crawlers/crawlers.toml``: the nested stack
+``cloudformation/daily_workflow.yaml`` (Glue Workflow, jobs, triggers, crawlers,
+EMR Serverless application and state machine) and the state machine's ASL
+``workflows/daily_emr.asl.json``. ``python -m retail_lake.infra --write`` writes
+them; ``--check`` (and ``tests/test_infra_generated.py``) fails on drift.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from retail_lake.infra._common import (
+    EMR_ASL,
+    LAMBDAS,
+    ORDERS_TEMPLATE,
+    REPO,
+    ROOT_TEMPLATE,
+    WORKFLOW_TEMPLATE,
+    lambda_key,
+    wheel_key,
+    wheel_name,
+)
+from retail_lake.infra.emr import render_asl, state_machine_definition
+from retail_lake.infra.template import build_template, render_template
+from retail_lake.workflow import Workflow, daily
+
+BOOTSTRAP_TEMPLATE = REPO / "cloudformation" / "bootstrap.yaml"
+TEMPLATES = (ROOT_TEMPLATE, WORKFLOW_TEMPLATE, ORDERS_TEMPLATE)
+"""Templates deploy uploads under ``<prefix>cloudformation/`` (the root and its nested stacks)."""
+
+
+def generated_files(workflow: Workflow | None = None) -> dict[Path, str]:
+    """Path -> content of every generated, checked-in artifact."""
+    workflow = workflow or daily()
+    return {
+        WORKFLOW_TEMPLATE: render_template(build_template(workflow)),
+        EMR_ASL: render_asl(state_machine_definition(workflow)),
+    }
+
+
+def drifted(workflow: Workflow | None = None) -> list[Path]:
+    """Generated files whose checked-in content differs from a fresh rendering."""
+    out = []
+    for path, text in generated_files(workflow).items():
+        if not path.exists() or path.read_text("utf-8") != text:
+            out.append(path)
+    return out
+
+
+def write(workflow: Workflow | None = None) -> list[Path]:
+    """Rewrite the generated files; returns those that changed."""
+    changed = drifted(workflow)
+    for path, text in generated_files(workflow).items():
+        if path in changed:
+            path.write_text(text, "utf-8")
+    return changed
+
+
+__all__ = [
+    "BOOTSTRAP_TEMPLATE",
+    "EMR_ASL",
+    "LAMBDAS",
+    "ROOT_TEMPLATE",
+    "TEMPLATES",
+    "WORKFLOW_TEMPLATE",
+    "build_template",
+    "drifted",
+    "generated_files",
+    "lambda_key",
+    "state_machine_definition",
+    "wheel_key",
+    "wheel_name",
+    "write",
+]
