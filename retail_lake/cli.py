@@ -188,7 +188,7 @@ def check(
     date: str = typer.Option(..., help="business date to check"),
 ) -> None:
     """Completeness check: alert about missing files, or start the run for the date once."""
-    from retail_lake.completeness import GlueWorkflowStarter, run_check
+    from retail_lake.completeness import run_check, workflow_starter
     from retail_lake.contracts.publish import check_published
     from retail_lake.jobs.errors import StepError
     from retail_lake.pipeline import run_pipeline
@@ -200,7 +200,7 @@ def check(
         import boto3
 
         session = boto3.Session(region_name=settings.region)
-        starter = GlueWorkflowStarter(settings.workflow_name, session)
+        starter = workflow_starter(settings, session)
         kwargs: dict[str, object] = {"boto3_session": session}
     else:
 
@@ -302,12 +302,17 @@ def deploy(
     platform: str = typer.Option("glue", help="glue or emr"),
 ) -> None:
     """Build the wheel, upload scripts and artifacts, create or update the stack."""
+    from retail_lake.deploy import DeployError
     from retail_lake.deploy import deploy as run_deploy
 
     if platform not in ("glue", "emr"):
         raise _fail("--platform must be glue or emr", 2)
-    result = run_deploy(stack, bucket, platform)
-    out.print(result)
+    try:
+        result = run_deploy(stack, bucket, platform)
+    except DeployError as exc:
+        raise _fail(f"deploy {stack}: {exc}") from None
+    out.print(f"{result.action} {stack}: artifacts in s3://{bucket}/{result.prefix}")
+    out.print_json(data=result.outputs)
 
 
 @contracts_app.command("publish")

@@ -1,4 +1,5 @@
-"""Lambda: is a business date complete? Alert by SES, or start its Glue workflow once.
+"""Lambda: is a business date complete? Alert by SES, or start its workflow run once
+(the Glue workflow, or the EMR state machine with ``RETAIL_LAKE_PLATFORM=emr``).
 
 Run by EventBridge schedules (e.g. 03:00 and 03:30 UTC). The date is
 ``detail.business_date`` if given, else yesterday (UTC) relative to the event time;
@@ -14,10 +15,10 @@ from typing import Any
 import boto3
 
 from retail_lake.completeness import (
-    GlueWorkflowStarter,
     business_date_from_event,
     next_check_from_event,
     run_check,
+    workflow_starter,
 )
 from retail_lake.config import build_settings
 from retail_lake.contracts.publish import check_published
@@ -34,7 +35,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     result = run_check(
         settings,
         business_date_from_event(event),
-        GlueWorkflowStarter(settings.workflow_name, session),
+        workflow_starter(settings, session),
         boto3_session=session,
         tracker=tracker,
         next_check_time=next_check_from_event(event),

@@ -38,8 +38,10 @@ from retail_lake.completeness._expected import (
 from retail_lake.completeness._run import business_date_from_event, next_check_from_event, run_check
 from retail_lake.completeness._starter import (
     GlueWorkflowStarter,
+    StepFunctionsStarter,
     WorkflowStarter,
     WorkflowStartError,
+    workflow_starter,
 )
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "ExpectedFile",
     "GlueWorkflowStarter",
     "LandingKey",
+    "StepFunctionsStarter",
     "WorkflowStartError",
     "WorkflowStarter",
     "alert_message",
@@ -66,4 +69,5 @@ __all__ = [
     "resolve_franchise_stores",
     "run_check",
     "scan_landing",
+    "workflow_starter",
 ]
