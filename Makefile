@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LAKE ?= lake
 
-.PHONY: help setup system-deps venv run demo test lint format bench clean
+.PHONY: help setup system-deps venv run test lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -61,5 +61,13 @@ format: venv ## apply ruff formatting
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-clean: ## remove the venv, the demo lake and caches
-	rm -rf $(VENV) $(CHECKOV_VENV) $(LAKE) build dist *.egg-info .pytest_cache .ruff_cache
+SUPERSET_PORT ?= 8088
+.PHONY: superset superset-screenshot
+superset: ## Superset (own venv) on the local lake's DuckDB catalog with the dashboard, on 127.0.0.1:8088
+	PYTHON=$(PYTHON) SUPERSET_PORT=$(SUPERSET_PORT) superset/run_local.sh $(LAKE)
+
+superset-screenshot: ## refresh docs/superset_dashboard.png (needs Debian chromium and chromium-driver)
+	PYTHON=$(PYTHON) superset/run_local.sh $(LAKE) --screenshot docs/superset_dashboard.png
+
+clean: ## remove the venvs, the demo lake and caches
+	rm -rf $(VENV) $(CHECKOV_VENV) .venv-superset .local/superset $(LAKE) build dist *.egg-info .pytest_cache .ruff_cache
