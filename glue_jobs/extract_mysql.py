@@ -16,7 +16,16 @@ def main(argv: list[str]) -> None:
     if job.settings.source == "mysql":
         from retail_lake.jobs import extract
 
-        job.each_day(lambda day: extract.run(job.spark, job.storage, job.settings, day))
+        job.each_day(
+            lambda day: extract.run(
+                job.spark,
+                job.storage,
+                job.settings,
+                day,
+                tracker=job.tracker,
+                glue_context=job.context.glue_context,
+            )
+        )
     else:
         job.each_day(lambda day: ingest.run(job.spark, job.storage, day))
     job.commit()

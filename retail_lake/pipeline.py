@@ -50,7 +50,7 @@ def _extract(run: LocalRun, days: Sequence[dt.date]) -> Any:
     if run.settings.source == "mysql":
         from retail_lake.jobs import extract
 
-        return extract.run(run.spark, run.storage, run.settings, day)
+        return extract.run(run.spark, run.storage, run.settings, day, tracker=run.tracker)
     return ingest.run(run.spark, run.storage, day)
 
 

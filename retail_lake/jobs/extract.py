@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import logging
 import re
 import time
@@ -270,7 +271,7 @@ def predicates(where: str, split: str | None, bounds: Bounds, partitions: int) -
     cuts = [low + i * step for i in range(1, count) if low + i * step <= high]
     col = quote_identifier(split)
     out = [f"({where}) AND ({col} < {sql_int(cuts[0])} OR {col} IS NULL)"]
-    for lower, upper in zip(cuts, cuts[1:], strict=False):
+    for lower, upper in itertools.pairwise(cuts):
         out.append(f"({where}) AND {col} >= {sql_int(lower)} AND {col} < {sql_int(upper)}")
     out.append(f"({where}) AND {col} >= {sql_int(cuts[-1])}")
     return out
