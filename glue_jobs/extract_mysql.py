@@ -7,27 +7,22 @@ landing/. Both end in the same raw layout.
 
 import sys
 
-from retail_lake.jobs import ingest
+from retail_lake.jobs import extract_step
 from retail_lake.jobs.entry import start_job
 
 
 def main(argv: list[str]) -> None:
     job = start_job(argv, "extract")
-    if job.settings.source == "mysql":
-        from retail_lake.jobs import extract
-
-        job.each_day(
-            lambda day: extract.run(
-                job.spark,
-                job.storage,
-                job.settings,
-                day,
-                tracker=job.tracker,
-                glue_context=job.context.glue_context,
-            )
+    job.each_day(
+        lambda day: extract_step.run(
+            job.spark,
+            job.storage,
+            job.settings,
+            day,
+            tracker=job.tracker,
+            glue_context=job.context.glue_context,
         )
-    else:
-        job.each_day(lambda day: ingest.run(job.spark, job.storage, day))
+    )
     job.commit()
 
 

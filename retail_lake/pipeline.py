@@ -44,14 +44,10 @@ class LocalRun:
 
 
 def _extract(run: LocalRun, days: Sequence[dt.date]) -> Any:
-    from retail_lake.jobs import ingest
+    from retail_lake.jobs import extract_step
 
     (day,) = days
-    if run.settings.source == "mysql":
-        from retail_lake.jobs import extract
-
-        return extract.run(run.spark, run.storage, run.settings, day, tracker=run.tracker)
-    return ingest.run(run.spark, run.storage, day)
+    return extract_step.run(run.spark, run.storage, run.settings, day, tracker=run.tracker)
 
 
 def _validate(run: LocalRun, days: Sequence[dt.date]) -> Any:

@@ -85,12 +85,18 @@ class JobContext:
             self.glue_job.commit()
 
 
+def quiet_py4j() -> None:
+    """py4j's DEBUG trace logs every string sent to the JVM, JDBC passwords included."""
+    logging.getLogger("py4j").setLevel(logging.INFO)
+
+
 def build_spark(settings: Settings, app_name: str = "retail-lake"):
     """A SparkSession for EMR or local runs (Glue goes through :func:`build_context`)."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
+    quiet_py4j()
     builder = SparkSession.builder.appName(app_name)
     for key, value in spark_conf(settings).items():
         builder = builder.config(key, value)
@@ -104,6 +110,7 @@ def build_context(
 ) -> JobContext:
     """Build the job context for the configured platform."""
     if settings.platform == "glue":
+        quiet_py4j()
         from awsglue.context import GlueContext  # only available inside the Glue runtime
         from awsglue.job import Job
         from pyspark.context import SparkContext

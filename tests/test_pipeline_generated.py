@@ -72,7 +72,13 @@ def test_every_input_row_is_accounted_for(lake):
 
 def test_curated_tables_have_the_contract_columns(lake):
     root, _, _ = lake
-    for name in ("weekly_sales_inventory", "daily_store_sales", "dim_store", "dim_product", "dim_calendar"):
+    for name in (
+        "weekly_sales_inventory",
+        "daily_store_sales",
+        "dim_store",
+        "dim_product",
+        "dim_calendar",
+    ):
         frame = pd.read_parquet(root / layout.curated_dir(name))
         assert sorted(frame.columns) == sorted(dataset(name).column_names), name
 
@@ -90,16 +96,23 @@ def test_curated_weekly_equals_independent_duckdb_reference(lake):
     root, _, _ = lake
     spark_rows = pd.read_parquet(root / layout.curated_dir("weekly_sales_inventory"))
     spark_rows["yr_wk_num"] = spark_rows["yr_wk_num"].astype("int64")
-    spark_rows = spark_rows.sort_values(["yr_wk_num", "store_key", "prod_key"]).reset_index(drop=True)
+    spark_rows = spark_rows.sort_values(["yr_wk_num", "store_key", "prod_key"]).reset_index(
+        drop=True
+    )
     reference = weekly_reference(root)
     assert len(spark_rows) == len(reference) > 0
     for column in dataset("weekly_sales_inventory").column_names:
         ours, theirs = spark_rows[column], reference[column]
         if column == "week_end_dt":
-            assert [pd.Timestamp(v).date() for v in ours] == [pd.Timestamp(v).date() for v in theirs]
+            assert [pd.Timestamp(v).date() for v in ours] == [
+                pd.Timestamp(v).date() for v in theirs
+            ]
         elif ours.dtype.kind in "f" or theirs.dtype.kind in "f":
             np.testing.assert_allclose(
-                ours.astype(float).to_numpy(), theirs.astype(float).to_numpy(), rtol=1e-6, equal_nan=True
+                ours.astype(float).to_numpy(),
+                theirs.astype(float).to_numpy(),
+                rtol=1e-6,
+                equal_nan=True,
             )
         else:
             assert ours.astype("int64").tolist() == theirs.astype("int64").tolist(), column

@@ -20,7 +20,11 @@ from tests.test_validation_rules import GOOD_SALE, raw_frame
 MUTATIONS = {
     "sales_amt": [(None, "missing_required"), ("-2.00", "negative_value"), ("1.2.3", "bad_type")],
     "sales_qty": [("x", "bad_type"), ("-1", "negative_value")],
-    "trans_dt": [("05-01-2026", "bad_type"), ("2020-01-01", "unknown_date"), (None, "missing_required")],
+    "trans_dt": [
+        ("05-01-2026", "bad_type"),
+        ("2020-01-01", "unknown_date"),
+        (None, "missing_required"),
+    ],
     "store_key": [("999", "unknown_store"), ("s1", "bad_type")],
     "prod_key": [("999", "unknown_product")],
     "sales_cost": [("-0.01", "negative_value")],
@@ -79,7 +83,9 @@ def test_every_row_is_accounted_for_with_its_first_broken_rule(spark, plan):
 
     ds = dataset("sales")
     refs = {
-        "calendar": reference_keys("calendar", typed_frame(spark, "calendar", [{"cal_dt": "2026-01-05"}])),
+        "calendar": reference_keys(
+            "calendar", typed_frame(spark, "calendar", [{"cal_dt": "2026-01-05"}])
+        ),
         "store": reference_keys("store", typed_frame(spark, "store", [{"store_key": 1}])),
         "product": reference_keys("product", typed_frame(spark, "product", [{"prod_key": 10}])),
     }

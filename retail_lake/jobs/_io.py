@@ -174,8 +174,8 @@ def replace_partitions(
     staging before anything is swapped.
     """
     staged = layout.staging_dir(uuid.uuid4().hex)
-    frame.write.mode("overwrite").partitionBy(column).parquet(storage.uri(staged))
     try:
+        frame.write.mode("overwrite").partitionBy(column).parquet(storage.uri(staged))
         for value in sorted(set(values)):
             source = f"{staged}/{column}={value}"
             target = f"{rel_dir}/{column}={value}"
@@ -190,8 +190,8 @@ def replace_partitions(
 def replace_dataset(frame: DataFrame, storage: LakeStorage, rel_dir: str) -> None:
     """Replace a whole unpartitioned dataset folder with ``frame``."""
     staged = layout.staging_dir(uuid.uuid4().hex)
-    frame.write.mode("overwrite").parquet(storage.uri(staged))
     try:
+        frame.write.mode("overwrite").parquet(storage.uri(staged))
         storage.replace_dir(staged, rel_dir)
     finally:
         storage.delete(staged)

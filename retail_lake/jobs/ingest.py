@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from retail_lake.contracts import RETAIL_TABLES, dataset
 from retail_lake.jobs import _io
+from retail_lake.jobs.errors import InputFileError
 from retail_lake.storage import LakeStorage, layout
 from retail_lake.transforms.rules import MALFORMED, SOURCE_FILE, SOURCE_ROW
 
 log = logging.getLogger(__name__)
 
 RAW_EXTRA_COLUMNS = (MALFORMED, SOURCE_FILE, SOURCE_ROW)
+FILE_ONLY_DATASETS = ("store_sales",)
+"""Datasets that only ever arrive as landing files, whatever the retail tables' source."""
 
 
 @dataclass
@@ -29,15 +34,20 @@ class IngestReport:
     day: dt.date
     files: dict[str, list[str]] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    rejected_files: dict[str, str] = field(default_factory=dict)
+    """Franchise files that cannot be read as their dataset: file -> what is wrong and the fix."""
 
     def as_dict(self) -> dict[str, object]:
-        return {"business_date": self.day.isoformat(), "files": self.files, "missing": self.missing}
+        return {
+            "business_date": self.day.isoformat(),
+            "files": self.files,
+            "missing": self.missing,
+            "rejected_files": self.rejected_files,
+        }
 
 
 def raw_schema(name: str):
     """Raw zone schema: the contract's columns as text plus lineage columns."""
-    from pyspark.sql import types as T
-
     schema = dataset(name).spark_schema(all_strings=True)
     return T.StructType(
         [
@@ -59,9 +69,10 @@ def as_raw(frame: DataFrame, name: str, source_file: str) -> DataFrame:
     for column in dataset(name).columns:
         value = F.col(column.name)
         if column.type.name == "bool":
-            text = F.when(value.cast("boolean"), F.lit("1")).when(
-                ~value.cast("boolean"), F.lit("0")
-            )
+            if isinstance(frame.schema[column.name].dataType, T.BooleanType):
+                text = F.when(value, F.lit("1")).when(~value, F.lit("0"))
+            else:  # TINYINT(1) read as a number: a 2 stays "2", a bad_flag for validation
+                text = value.cast("bigint").cast("string")
         elif column.type.name == "date":
             text = F.date_format(value, "yyyy-MM-dd")
         else:
@@ -98,20 +109,62 @@ def landing_files(storage: LakeStorage, day: dt.date) -> dict[str, list[str]]:
     return files
 
 
-def run(spark: SparkSession, storage: LakeStorage, day: dt.date) -> IngestReport:
-    """Copy every landing file of ``day`` into its raw partition (replacing it)."""
+PER_SENDER_FILES = frozenset({"store_sales"})
+"""Datasets delivered as one file per independent sender (each franchise store).
+
+A file of these that cannot be read at all (empty, not UTF-8, a header that is not
+the contract's) is rejected on its own: it is listed with the fix in the ingest
+report's ``rejected_files`` and logged as an error, and the other senders' files go
+on. One store's broken upload must not hold back every other store's sales. A
+retail table is one dump of the company's own database, so its broken file still
+fails the step.
+"""
+
+
+def _read_files(
+    spark: SparkSession, storage: LakeStorage, name: str, rels: list[str], report: IngestReport
+) -> list[DataFrame]:
+    ds = dataset(name)
+    frames = []
+    for rel in rels:
+        try:
+            frames.append(_io.read_landing_csv(spark, storage, rel, ds))
+        except InputFileError as exc:
+            if name not in PER_SENDER_FILES:
+                raise
+            report.rejected_files[rel] = str(exc)
+            log.error("ingest %s: file rejected, the other files go on: %s", report.day, exc)
+    return frames
+
+
+def run(
+    spark: SparkSession,
+    storage: LakeStorage,
+    day: dt.date,
+    datasets: Collection[str] | None = None,
+) -> IngestReport:
+    """Copy every landing file of ``day`` into its raw partition (replacing it).
+
+    ``datasets`` limits the ingest, e.g. to the franchise files when the retail
+    tables come from MySQL instead of CSV dumps.
+    """
     report = IngestReport(day)
     for name, rels in landing_files(storage, day).items():
+        if datasets is not None and name not in datasets:
+            continue
         if not rels:
             report.missing.append(name)
             log.info("ingest %s: no %s file in landing", day, name)
             continue
-        ds = dataset(name)
-        frames = [_io.read_landing_csv(spark, storage, rel, ds) for rel in rels]
+        frames = _read_files(spark, storage, name, rels, report)
+        accepted = [rel for rel in rels if rel not in report.rejected_files]
+        report.files[name] = accepted
+        if not frames:  # every file was rejected: this load delivered no rows
+            storage.delete(layout.raw_partition(name, day))
+            continue
         frame = frames[0]
         for other in frames[1:]:
             frame = frame.unionByName(other)
         write_raw(frame, storage, name, day)
-        report.files[name] = rels
     _io.write_json(storage, layout.report(day, "ingest"), report.as_dict())
     return report

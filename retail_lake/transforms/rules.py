@@ -46,6 +46,10 @@ def _missing_required(ds: Dataset) -> Column:
     return _any([F.col(c).isNull() for c in ds.required])
 
 
+NOT_UTF8 = "\ufffd"
+"""What the UTF-8 CSV reader puts in place of bytes that are not UTF-8 (e.g. latin-1 'é')."""
+
+
 def _bad_type(ds: Dataset) -> Column:
     checks = []
     for column in ds.columns:
@@ -54,6 +58,10 @@ def _bad_type(ds: Dataset) -> Column:
             checks.append(text.isNotNull() & parse_flag(text).isNull())
         elif column.type.name != "string":
             checks.append(is_unparseable(text, column.type))
+        else:
+            # Text that was not UTF-8 was replaced while reading: the value as
+            # delivered is gone from the row, so it must not pass as valid text.
+            checks.append(text.contains(NOT_UTF8))
     return _any(checks)
 
 
