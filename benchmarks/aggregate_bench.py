@@ -34,22 +34,11 @@ from retail_lake.contracts import dataset
 from retail_lake.storage import layout
 
 
-def _arrow_type(column) -> pa.DataType:
-    t = column.type
-    return {
-        "int": pa.int64(),
-        "string": pa.string(),
-        "date": pa.date32(),
-        "bool": pa.bool_(),
-        "double": pa.float64(),
-    }.get(t.name) or pa.decimal128(t.precision, t.scale)
-
-
 def build_validated(lake: Path, days: list[dt.date]) -> None:
     """Typed validated zone from the clean generated CSVs (pyarrow, partitioned like the job)."""
     for name in ("sales", "inventory", "calendar", "store", "product"):
         ds = dataset(name)
-        schema = pa.schema([(c.name, _arrow_type(c)) for c in ds.columns])
+        schema = pa.schema([(c.name, c.type.arrow()) for c in ds.columns])
         convert = pcsv.ConvertOptions(column_types=schema)
         if ds.business_date is None:  # dimensions: the last snapshot is the current table
             table = pcsv.read_csv(

@@ -22,16 +22,7 @@ D = dt.date
 
 
 def arrow_type(typ: ColumnType) -> pa.DataType:
-    if typ.is_decimal:
-        return pa.decimal128(typ.precision, typ.scale)
-    return {
-        "int": pa.int64(),
-        "string": pa.string(),
-        "date": pa.date32(),
-        "bool": pa.bool_(),
-        "double": pa.float64(),
-        "timestamp": pa.timestamp("us"),
-    }[typ.name]
+    return typ.arrow()
 
 
 def write_table(

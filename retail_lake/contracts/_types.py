@@ -46,6 +46,18 @@ class ColumnType:
             "timestamp": T.TimestampType(),
         }.get(self.name) or T.DecimalType(self.precision, self.scale)
 
+    def arrow(self):  # -> pyarrow.DataType, imported lazily
+        import pyarrow as pa
+
+        return {
+            "int": pa.int64(),
+            "string": pa.string(),
+            "date": pa.date32(),
+            "bool": pa.bool_(),
+            "double": pa.float64(),
+            "timestamp": pa.timestamp("us"),
+        }.get(self.name) or pa.decimal128(self.precision, self.scale)
+
     def mysql(self) -> str:
         return {
             "int": "BIGINT",
