@@ -21,12 +21,12 @@ class ConfigError(ValueError):
     """A setting is missing or has a value the pipeline cannot use."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Settings:
     """Everything a job or command needs to know about where it runs.
 
-    ``db_password`` is excluded from ``repr`` so that logging a ``Settings`` never
-    leaks it; use :meth:`redacted` for reports.
+    ``repr`` shows :meth:`redacted`, so logging a ``Settings`` never leaks the
+    password or credentials embedded in the JDBC URL.
     """
 
     lake: str
@@ -78,6 +78,9 @@ class Settings:
                 value = list(value)
             out[f.name] = value
         return out
+
+    def __repr__(self) -> str:
+        return f"Settings({self.redacted()})"
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)
