@@ -155,3 +155,11 @@ def test_retyped_column_fails_the_run_naming_dataset_and_column(spark, lake_dir)
     message = str(info.value)
     assert "'validate'" in message and "2026-01-06" in message
     assert "'store'" in message and "store_size" in message and "retyping" in message
+
+
+def test_column_documentation_is_generated_from_the_contracts():
+    from retail_lake.contracts.docs import TARGET, render
+
+    assert TARGET.read_text(encoding="utf-8") == render(), (
+        "run python -m retail_lake.contracts.docs --write"
+    )

@@ -1,0 +1,75 @@
+"""``docs/datasets.md``: the column documentation, generated from the contracts.
+
+python -m retail_lake.contracts.docs --write   # regenerate
+python -m retail_lake.contracts.docs --check   # exit 1 when the file is stale
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from retail_lake.contracts import contracts
+
+TARGET = Path(__file__).resolve().parents[2] / "docs" / "datasets.md"
+
+
+def render() -> str:
+    registry = contracts()
+    lines = [
+        "# Datasets",
+        "",
+        "Generated from `retail_lake/contracts/datasets.toml` "
+        f"(version {registry.version}, hash `{registry.content_hash}`) by "
+        "`python -m retail_lake.contracts.docs --write`; a test fails when it is stale.",
+        "",
+    ]
+    for ds in registry.datasets.values():
+        lines += [f"## `{ds.name}` ({ds.zone}, {ds.kind})", "", ds.description, ""]
+        facts = [f"key: `{', '.join(ds.key)}`"]
+        if ds.partition_by:
+            facts.append(f"partitioned by `{', '.join(ds.partition_by)}`")
+        if ds.business_date:
+            facts.append(f"business date `{ds.business_date}`")
+        if ds.landing_path:
+            facts.append(f"delivered as `{ds.landing_path}`")
+        if ds.expected_files:
+            facts.append(f"expected files: {ds.expected_files}")
+        lines += [
+            "; ".join(facts) + ".",
+            "",
+            "| column | type | rules | notes |",
+            "|---|---|---|---|",
+        ]
+        references = dict(ds.references)
+        for column in ds.columns:
+            rules = [
+                label
+                for label, applies in (
+                    ("required", column.name in ds.required),
+                    ("not negative", column.name in ds.non_negative),
+                    ("0 or 1", column.name in ds.flags),
+                    (f"in {references.get(column.name)}", column.name in references),
+                )
+                if applies
+            ]
+            notes = column.doc + (f" (since {column.since})" if column.since else "")
+            lines.append(f"| `{column.name}` | {column.type} | {', '.join(rules)} | {notes} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    text = render()
+    if "--write" in argv:
+        TARGET.write_text(text, encoding="utf-8")
+        return 0
+    current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
+    if current != text:
+        print(f"{TARGET} is stale: run python -m retail_lake.contracts.docs --write")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
