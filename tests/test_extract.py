@@ -399,3 +399,44 @@ def test_mysql_path_gives_the_same_curated_table_as_files(spark, db, generated, 
     assert mysql_columns == columns
     assert len(from_files) > 0
     assert from_mysql == from_files
+
+
+def test_database_lost_mid_extraction_retries_then_fails_without_moving_anything(
+    spark, generated, tmp_path, monkeypatch
+):
+    """The server dies after the first table was read: bounded retries on the next
+    table, then a clear failure naming it; watermarks, raw and reports untouched."""
+    from retail_lake.mariadb import MariaDBServer
+
+    lake = tmp_path / "lake"
+    storage = open_storage(str(lake))
+    with MariaDBServer() as server:
+        load_mysql(generated, server.url, dates=[DAY1, DAY2])
+        settings = build_settings(
+            {
+                "lake": str(lake),
+                "source": "mysql",
+                "jdbc_url": server.jdbc_url,
+                "db_user": server.user,
+                "db_password": server.password,
+            },
+            env={},
+        )
+        extract.run(spark, storage, settings, DAY1, retry=FAST)
+        real_query = extract._jdbc_query
+        queried: list[str] = []
+
+        def query_then_lose_the_server(spark_, source, sql):
+            if queried:  # the first table is read; the database goes away now
+                server.stop()
+            queried.append(sql)
+            return real_query(spark_, source, sql)
+
+        monkeypatch.setattr(extract, "_jdbc_query", query_then_lose_the_server)
+        with pytest.raises(ExtractError) as caught:
+            extract.run(spark, storage, settings, DAY2, retry=FAST)
+        password = server.password
+    message = str(caught.value)
+    assert "'store'" in message and "after 3 attempts" in message
+    assert "watermark was not moved" in message and password not in message
+    _assert_nothing_moved(spark, lake, open_tracker(settings), DAY1.isoformat())
