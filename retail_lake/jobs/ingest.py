@@ -24,7 +24,6 @@ from retail_lake.transforms.rules import MALFORMED, SOURCE_FILE, SOURCE_ROW
 
 log = logging.getLogger(__name__)
 
-RAW_EXTRA_COLUMNS = (MALFORMED, SOURCE_FILE, SOURCE_ROW)
 FILE_ONLY_DATASETS = ("store_sales",)
 """Datasets that only ever arrive as landing files, whatever the retail tables' source."""
 
