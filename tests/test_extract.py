@@ -9,11 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import shutil
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
-import pymysql
 import pytest
 
 from retail_lake.config import build_settings
@@ -37,6 +34,7 @@ from retail_lake.source_db import SourceDatabase, resolve_source, split_jdbc_url
 from retail_lake.storage import layout, open_storage
 from retail_lake.tracker import open_tracker
 from retail_lake.transforms.rules import SOURCE_ROW
+from tests.fixtures_mariadb import Database
 
 START = dt.date(2026, 3, 30)
 DAY1, DAY2 = START, START + dt.timedelta(days=1)
@@ -48,42 +46,9 @@ pytestmark = [pytest.mark.mariadb, pytest.mark.spark]
 # -- fixtures -------------------------------------------------------------------------
 
 
-class Database:
-    """A private database on the shared server, with the server's password user."""
-
-    def __init__(self, server, name: str) -> None:
-        self.server, self.name = server, name
-
-    @property
-    def jdbc_url(self) -> str:
-        return f"jdbc:mysql://{self.server.host}:{self.server.port}/{self.name}"
-
-    @property
-    def url(self) -> str:
-        user, password = quote(self.server.user, safe=""), quote(self.server.password, safe="")
-        return f"mysql://{user}:{password}@{self.server.host}:{self.server.port}/{self.name}"
-
-    def execute(self, sql: str, params: tuple = ()) -> list[tuple]:
-        conn = self.server.connect(database=self.name, autocommit=True)
-        with conn, conn.cursor() as cur:
-            cur.execute(sql, params)
-            return list(cur.fetchall())
-
-
 @pytest.fixture
-def db(mariadb):
-    name = f"extract_{uuid.uuid4().hex[:10]}"
-    root = pymysql.connect(unix_socket=str(mariadb.socket_path), user="root", autocommit=True)
-    try:
-        with root.cursor() as cur:
-            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-            for host in ("127.0.0.1", "localhost"):
-                cur.execute(f"GRANT ALL PRIVILEGES ON `{name}`.* TO %s@'{host}'", (mariadb.user,))
-        yield Database(mariadb, name)
-    finally:
-        with root.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        root.close()
+def db(mariadb_database):
+    return mariadb_database
 
 
 @pytest.fixture(scope="module")

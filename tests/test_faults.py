@@ -9,9 +9,7 @@ rerun (docs/reliability.md). Faults covered elsewhere: MariaDB unreachable
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pandas as pd
 import pymysql
@@ -39,24 +37,9 @@ class Killed(BaseException):
 
 
 @pytest.fixture
-def source_db(mariadb):
-    """A private database on the session's MariaDB server; yields its jdbc and pymysql URLs."""
-    name = f"faults_{uuid.uuid4().hex[:10]}"
-    root = pymysql.connect(unix_socket=str(mariadb.socket_path), user="root", autocommit=True)
-    try:
-        with root.cursor() as cur:
-            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-            for host in ("127.0.0.1", "localhost"):
-                cur.execute(f"GRANT ALL PRIVILEGES ON `{name}`.* TO %s@'{host}'", (mariadb.user,))
-        user, password = quote(mariadb.user, safe=""), quote(mariadb.password, safe="")
-        yield (
-            f"jdbc:mysql://{mariadb.host}:{mariadb.port}/{name}",
-            f"mysql://{user}:{password}@{mariadb.host}:{mariadb.port}/{name}",
-        )
-    finally:
-        with root.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        root.close()
+def source_db(mariadb_database):
+    """A private database on the session's MariaDB server: its JDBC and pymysql URLs."""
+    return mariadb_database.jdbc_url, mariadb_database.url
 
 
 class KilledBeforeWatermark:

@@ -20,11 +20,9 @@ import os
 import secrets
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 from urllib.parse import quote
 
-import pymysql
 import pytest
 
 from retail_lake.generator import generate, load_mysql
@@ -85,24 +83,12 @@ print("CHILD DONE")
 
 
 @pytest.fixture
-def source(mariadb, tmp_path):
-    """Two generated days in a private database; yields its JDBC URL."""
-    name = f"leak_{uuid.uuid4().hex[:10]}"
-    root = pymysql.connect(unix_socket=str(mariadb.socket_path), user="root", autocommit=True)
-    try:
-        with root.cursor() as cur:
-            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-            for host in ("127.0.0.1", "localhost"):
-                cur.execute(f"GRANT ALL PRIVILEGES ON `{name}`.* TO %s@'{host}'", (mariadb.user,))
-        generated = tmp_path / "generated"
-        generate(generated, D1, 2, stores=2, products=3, seed=3)
-        user, password = quote(mariadb.user, safe=""), quote(mariadb.password, safe="")
-        load_mysql(generated, f"mysql://{user}:{password}@{mariadb.host}:{mariadb.port}/{name}")
-        yield f"jdbc:mysql://{mariadb.host}:{mariadb.port}/{name}"
-    finally:
-        with root.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        root.close()
+def source(mariadb_database, tmp_path):
+    """Two generated days in a private database; its JDBC URL."""
+    generated = tmp_path / "generated"
+    generate(generated, D1, 2, stores=2, products=3, seed=3)
+    load_mysql(generated, mariadb_database.url)
+    return mariadb_database.jdbc_url
 
 
 def forms(password: str) -> set[bytes]:
