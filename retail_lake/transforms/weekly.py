@@ -72,13 +72,16 @@ def weekly_metrics(sales: DataFrame, inventory: DataFrame, calendar: DataFrame) 
     days = daily_positions(sales, inventory).join(cal, "cal_dt")
     snapshot = F.col("has_snapshot")
     low = F.col("low_d") == 1
-    eow = F.max(F.when(snapshot, F.struct("cal_dt", "on_hand_d", "on_order_d")))
+    # max_by keeps the aggregation hash-based (a max over a struct forces a sort-based
+    # aggregate); a NULL ordering (no snapshot that day) is skipped.
+    snapshot_day = F.when(snapshot, F.col("cal_dt"))
     total_qty = F.sum("qty_d")
     snapshot_days = _count_if(snapshot)
     weekly = days.groupBy("yr_wk_num", *KEYS).agg(
         total_qty.alias("total_sales_qty"),
         F.sum("amt_d").alias("total_sales_amt"),
-        eow.alias("eow"),
+        F.max_by("on_hand_d", snapshot_day).alias("eow_on_hand"),
+        F.max_by("on_order_d", snapshot_day).alias("eow_on_order"),
         F.sum("cost_d").alias("total_cost_amt"),
         snapshot_days.alias("snapshot_days"),
         _count_if(snapshot & (F.col("oos_d") == 0)).alias("in_stock_days"),
@@ -102,12 +105,12 @@ def weekly_metrics(sales: DataFrame, inventory: DataFrame, calendar: DataFrame) 
         )
     )
     qty = F.col("total_sales_qty")
-    on_hand = F.col("eow.on_hand_d")
+    on_hand = F.col("eow_on_hand")
     out = weekly.join(weeks, "yr_wk_num").select(
         "*",
         F.when(qty != 0, F.col("total_sales_amt") / qty).alias("avg_sales_price"),
         on_hand.alias("eow_stock_on_hand_qty"),
-        F.col("eow.on_order_d").alias("eow_stock_on_order_qty"),
+        F.col("eow_on_order").alias("eow_stock_on_order_qty"),
         F.when(
             F.col("snapshot_days") > 0, 100.0 * F.col("in_stock_days") / F.col("snapshot_days")
         ).alias("in_stock_pct"),
