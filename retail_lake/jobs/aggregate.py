@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from retail_lake.contracts import dataset
@@ -53,7 +53,7 @@ def touched_dates(storage: LakeStorage, days: Sequence[dt.date], name: str) -> s
     return out
 
 
-def _read_validated(spark: SparkSession, storage: LakeStorage, name: str, dates=None):
+def read_validated(spark: SparkSession, storage: LakeStorage, name: str, dates=None):
     ds = dataset(name)
     partition = (ds.business_date, dates) if dates is not None else None
     return _io.read_parquet(
@@ -65,10 +65,33 @@ def refresh_dimensions(spark: SparkSession, storage: LakeStorage) -> dict[str, i
     """Rewrite ``curated/dim_*`` from the current validated dimensions."""
     counts = {}
     for curated, source in DIMENSIONS.items():
-        frame = _read_validated(spark, storage, source).select(*dataset(curated).column_names)
+        frame = read_validated(spark, storage, source).select(*dataset(curated).column_names)
         _io.replace_dataset(frame, storage, layout.curated_dir(curated))
         counts[curated] = frame.count()
     return counts
+
+
+def weekly_for_dates(
+    spark: SparkSession, storage: LakeStorage, calendar: DataFrame, fact_dates: set[str]
+) -> tuple[DataFrame, list[int]]:
+    """The weekly rows of every week holding one of ``fact_dates``, and those weeks.
+
+    Reads the validated partitions of exactly those weeks' days, whatever the history.
+    """
+    weeks = sorted(
+        r[0]
+        for r in calendar.filter(F.col("cal_dt").isin(sorted(fact_dates)))
+        .select("yr_wk_num")
+        .distinct()
+        .collect()
+    )
+    week_days = sorted(
+        str(r[0])
+        for r in calendar.filter(F.col("yr_wk_num").isin(weeks)).select("cal_dt").collect()
+    )
+    sales = read_validated(spark, storage, "sales", week_days)
+    inventory = read_validated(spark, storage, "inventory", week_days)
+    return weekly_metrics(sales, inventory, calendar), weeks
 
 
 def run(spark: SparkSession, storage: LakeStorage, days: Sequence[dt.date]) -> AggregateReport:
@@ -79,26 +102,13 @@ def run(spark: SparkSession, storage: LakeStorage, days: Sequence[dt.date]) -> A
         _io.check_evolution(
             spark, storage, layout.curated_dir(name), contract.spark_schema(), contract.name
         )
-    calendar = _read_validated(spark, storage, "calendar").cache()
+    calendar = read_validated(spark, storage, "calendar").cache()
     try:
         fact_dates = touched_dates(storage, days, "sales") | touched_dates(
             storage, days, "inventory"
         )
         if fact_dates:
-            weeks = sorted(
-                r[0]
-                for r in calendar.filter(F.col("cal_dt").isin(sorted(fact_dates)))
-                .select("yr_wk_num")
-                .distinct()
-                .collect()
-            )
-            week_days = sorted(
-                str(r[0])
-                for r in calendar.filter(F.col("yr_wk_num").isin(weeks)).select("cal_dt").collect()
-            )
-            sales = _read_validated(spark, storage, "sales", week_days)
-            inventory = _read_validated(spark, storage, "inventory", week_days)
-            weekly = weekly_metrics(sales, inventory, calendar)
+            weekly, weeks = weekly_for_dates(spark, storage, calendar, fact_dates)
             _io.replace_partitions(
                 weekly,
                 storage,
@@ -109,7 +119,7 @@ def run(spark: SparkSession, storage: LakeStorage, days: Sequence[dt.date]) -> A
             report.weeks = weeks
         store_dates = sorted(touched_dates(storage, days, "store_sales"))
         if store_dates:
-            rows = _read_validated(spark, storage, "store_sales", store_dates)
+            rows = read_validated(spark, storage, "store_sales", store_dates)
             _io.replace_partitions(
                 daily_store_sales(rows),
                 storage,
