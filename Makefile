@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LAKE ?= lake
 
-.PHONY: help setup system-deps venv run test lint format clean
+.PHONY: help setup system-deps venv run test bench lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -52,6 +52,11 @@ run: setup ## generate data, load it into a throwaway MariaDB, run the daily pip
 
 test: setup $(CHECKOV_VENV)/.installed ## the whole test suite (Spark, MariaDB, moto, cfn-lint, checkov)
 	$(BIN)/python -m pytest
+
+# e.g. make bench BENCH_ARGS="--scales 1M --history 7 90 --repeats 1" for a quick look
+BENCH_ARGS ?=
+bench: setup ## benchmarks (1M/10M/30M sales rows, 7/90/365 days of history) -> docs/benchmarks.md, docs/cost.md
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 lint: venv ## ruff lint and format check
 	$(BIN)/ruff check .

@@ -17,73 +17,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.csv as pcsv
-import pyarrow.dataset as pds
 import pyarrow.parquet as pq
 
+from benchmarks.lakes import build_validated, write_validate_reports
 from benchmarks.memory import PeakMemory
 from benchmarks.reference import weekly_reference
-from retail_lake.contracts import dataset
 from retail_lake.storage import layout
-
-
-def build_validated(lake: Path, days: list[dt.date]) -> None:
-    """Typed validated zone from the clean generated CSVs (pyarrow, partitioned like the job)."""
-    for name in ("sales", "inventory", "calendar", "store", "product"):
-        ds = dataset(name)
-        schema = pa.schema([(c.name, c.type.arrow()) for c in ds.columns])
-        convert = pcsv.ConvertOptions(column_types=schema)
-        if ds.business_date is None:  # dimensions: the last snapshot is the current table
-            table = pcsv.read_csv(
-                lake / layout.landing_retail(days[-1], name), convert_options=convert
-            )
-            table = table.append_column("source_file", pa.array([name] * len(table)))
-            table = table.append_column("load_date", pa.array([days[-1]] * len(table), pa.date32()))
-            out = lake / layout.validated_dir(name)
-            out.mkdir(parents=True, exist_ok=True)
-            pq.write_table(table, out / "part-0.parquet")
-            continue
-        tables = []
-        for day in days:
-            table = pcsv.read_csv(lake / layout.landing_retail(day, name), convert_options=convert)
-            table = table.append_column("source_file", pa.array([name] * len(table)))
-            tables.append(
-                table.append_column("load_date", pa.array([day] * len(table), pa.date32()))
-            )
-        pds.write_dataset(
-            pa.concat_tables(tables),
-            lake / layout.validated_dir(name),
-            format="parquet",
-            partitioning=pds.partitioning(
-                pa.schema([(ds.business_date, pa.date32())]), flavor="hive"
-            ),
-            existing_data_behavior="overwrite_or_ignore",
-        )
-
-
-def write_reports(lake: Path, days: list[dt.date]) -> None:
-    """The validate reports the aggregate job reads to find the touched dates."""
-    touched = [d.isoformat() for d in days]
-    for day in days:
-        path = lake / layout.report(day, "validate")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            json.dumps(
-                {
-                    "datasets": {
-                        "sales": {"touched_dates": touched},
-                        "inventory": {"touched_dates": touched},
-                    }
-                }
-            )
-        )
 
 
 def main() -> None:
@@ -115,7 +60,7 @@ def main() -> None:
         sales_per_day=args.sales // args.days,
     )
     build_validated(lake, days)
-    write_reports(lake, days)
+    write_validate_reports(lake, days)
     prep = time.perf_counter() - t0
 
     settings = build_settings({"lake": str(lake)}, env={})

@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from pyspark.sql import SparkSession
+
 from retail_lake.config import build_settings
 from retail_lake.generator import generate, load_mysql
 from retail_lake.jobs import extract
@@ -38,6 +40,43 @@ def _size(path: Path) -> int:
 
 def _mb(n: int) -> str:
     return f"{n / 1e6:.1f} MB"
+
+
+def time_extraction(
+    spark: SparkSession, server: MariaDBServer, work: Path, day: dt.date, partitions: int
+) -> dict[str, float]:
+    """Extract ``day`` from ``server`` into an empty lake; the ``sales`` table's rates.
+
+    A first run on an empty lake reads every row up to ``day`` (no watermark yet).
+    """
+    lake = work / f"extract-lake-{partitions}"
+    shutil.rmtree(lake, ignore_errors=True)
+    settings = build_settings(
+        {
+            "lake": str(lake),
+            "source": "mysql",
+            "jdbc_url": server.jdbc_url,
+            "db_user": server.user,
+            "db_password": server.password,
+            "lookback_days": 3,
+            "jdbc_partitions": partitions,
+        },
+        env={},
+    )
+    try:
+        sales = extract.run(spark, open_storage(str(lake)), settings, day).tables["sales"]
+        raw_bytes = _size(lake / "raw" / "retail" / "sales")
+    finally:
+        shutil.rmtree(lake, ignore_errors=True)
+    return {
+        "rows": sales.rows,
+        "read_seconds": sales.read_seconds,
+        "write_seconds": sales.write_seconds,
+        "read_rows_per_s": sales.rows / sales.read_seconds,
+        "rows_per_s": sales.rows / (sales.read_seconds + sales.write_seconds),
+        "raw_parquet_bytes": raw_bytes,
+        "jdbc_partitions_used": sales.partitions,
+    }
 
 
 def main() -> None:
@@ -89,38 +128,12 @@ def main() -> None:
         )
         print(f"loaded MariaDB in {time.perf_counter() - t0:.1f}s: {counts}")
 
-        base = {
-            "source": "mysql",
-            "jdbc_url": server.jdbc_url,
-            "db_user": server.user,
-            "db_password": server.password,
-            "lookback_days": 3,
-        }
-        spark = build_spark(build_settings({"lake": str(work / "warmup"), **base}, env={}))
+        spark = build_spark(build_settings({"lake": str(work / "warmup")}, env={}))
         results: dict[int, dict[str, float]] = {}
         try:
-            runs = [("warm-up", max(args.partitions))] + [("timed", n) for n in args.partitions]
-            for kind, partitions in runs:
-                lake = work / f"lake-{kind}-{partitions}"
-                shutil.rmtree(lake, ignore_errors=True)
-                settings = build_settings(
-                    {"lake": str(lake), "jdbc_partitions": partitions, **base}, env={}
-                )
-                report = extract.run(spark, open_storage(str(lake)), settings, last)
-                sales = report.tables["sales"]
-                raw_bytes = _size(lake / "raw" / "retail" / "sales")
-                shutil.rmtree(lake, ignore_errors=True)
-                if kind == "warm-up":
-                    continue
-                results[partitions] = {
-                    "rows": sales.rows,
-                    "read_seconds": sales.read_seconds,
-                    "write_seconds": sales.write_seconds,
-                    "read_rows_per_s": sales.rows / sales.read_seconds,
-                    "rows_per_s": sales.rows / (sales.read_seconds + sales.write_seconds),
-                    "raw_parquet_bytes": raw_bytes,
-                    "jdbc_partitions_used": sales.partitions,
-                }
+            time_extraction(spark, server, work, last, max(args.partitions))  # warm-up
+            for partitions in args.partitions:
+                results[partitions] = time_extraction(spark, server, work, last, partitions)
         finally:
             spark.stop()
 

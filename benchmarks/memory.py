@@ -1,4 +1,10 @@
-"""Peak resident memory of this process and its children (the Spark JVM), sampled."""
+"""Peak resident memory of this process and its children (the Spark JVM), sampled.
+
+A child that has been forked but has not yet called ``exec`` (the JVM forks to run
+``chmod`` for Hadoop's local file system) still shows its parent's address space in
+``VmRSS``; counting it would double the JVM. Such a child has its parent's command
+line, so processes whose command line equals their parent's are not counted.
+"""
 
 from __future__ import annotations
 
@@ -18,13 +24,23 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants, without not-yet-exec'd copies of their parent."""
     pids = [pid]
     try:
         for task in Path(f"/proc/{pid}/task").iterdir():
             children = (task / "children").read_text().split()
-            for child in children:
-                pids.extend(_tree(int(child)))
+            for child in map(int, children):
+                if _cmdline(child) == _cmdline(pid):
+                    continue
+                pids.extend(_tree(child))
     except OSError:
         pass
     return pids

@@ -68,13 +68,27 @@ def _source(root: Path, name: str) -> str:
     return f"read_parquet('{root / 'validated' / name}/**/*.parquet', hive_partitioning = true)"
 
 
-def weekly_reference(lake: Path, threads: int | None = None) -> pd.DataFrame:
-    """DESIGN §5 weekly metrics computed by DuckDB from ``<lake>/validated``."""
+def _connect(lake: Path, threads: int | None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     for name in ("sales", "inventory", "calendar"):
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM {_source(lake, name)}")
+    return con
+
+
+def weekly_reference(lake: Path, threads: int | None = None) -> pd.DataFrame:
+    """DESIGN §5 weekly metrics computed by DuckDB from ``<lake>/validated``."""
+    con = _connect(lake, threads)
     frame = con.execute(WEEKLY_SQL).df()
     con.close()
     return frame.sort_values(["yr_wk_num", "store_key", "prod_key"]).reset_index(drop=True)
+
+
+def write_weekly_reference(lake: Path, out: Path, threads: int | None = None) -> int:
+    """The same metrics written to one Parquet file, the work the Spark job does too."""
+    con = _connect(lake, threads)
+    target = str(out).replace("'", "''")
+    (rows,) = con.execute(f"COPY ({WEEKLY_SQL}) TO '{target}' (FORMAT parquet)").fetchone()
+    con.close()
+    return int(rows)

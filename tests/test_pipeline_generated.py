@@ -8,7 +8,6 @@ import datetime as dt
 import hashlib
 from collections import Counter
 
-import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -20,6 +19,7 @@ from retail_lake.contracts import dataset
 from retail_lake.generator import generate
 from retail_lake.pipeline import run_pipeline
 from retail_lake.storage import layout
+from tests.weekly_compare import assert_same_weekly
 
 START = dt.date(2026, 1, 5)  # a Monday: ISO week 2026-W02
 DAYS = 15  # three weeks: W02, W03 and the Monday of W04
@@ -110,24 +110,4 @@ def test_incremental_day_leaves_other_weeks_byte_identical(lake):
 def test_curated_weekly_equals_independent_duckdb_reference(lake):
     root, _, _ = lake
     spark_rows = pd.read_parquet(root / layout.curated_dir("weekly_sales_inventory"))
-    spark_rows["yr_wk_num"] = spark_rows["yr_wk_num"].astype("int64")
-    spark_rows = spark_rows.sort_values(["yr_wk_num", "store_key", "prod_key"]).reset_index(
-        drop=True
-    )
-    reference = weekly_reference(root)
-    assert len(spark_rows) == len(reference) > 0
-    for column in dataset("weekly_sales_inventory").column_names:
-        ours, theirs = spark_rows[column], reference[column]
-        if column == "week_end_dt":
-            assert [pd.Timestamp(v).date() for v in ours] == [
-                pd.Timestamp(v).date() for v in theirs
-            ]
-        elif ours.dtype.kind in "f" or theirs.dtype.kind in "f":
-            np.testing.assert_allclose(
-                ours.astype(float).to_numpy(),
-                theirs.astype(float).to_numpy(),
-                rtol=1e-6,
-                equal_nan=True,
-            )
-        else:
-            assert ours.astype("int64").tolist() == theirs.astype("int64").tolist(), column
+    assert_same_weekly(spark_rows, weekly_reference(root))

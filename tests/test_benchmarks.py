@@ -1,0 +1,146 @@
+"""The benchmark compares equal work: its generator, shortcuts and reference agree.
+
+``make bench`` times the Spark job against the DuckDB reference on data from the
+benchmark's generator, and builds months of history with pyarrow instead of the
+validate step. These tests run the same code on a small case and check that the
+two implementations give the same numbers, that the pyarrow history equals what
+the validate step writes, and that every history length does the same work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from benchmarks import report
+from benchmarks.history import build_history_lake, measure_history
+from benchmarks.lakes import build_validated, link_landing
+from benchmarks.reference import write_weekly_reference
+from benchmarks.scale import DAY, compare_weekly, generate_scale, run_workflow, spark_weekly
+from benchmarks.suite import parse_rows
+from retail_lake.contracts import dataset
+from retail_lake.storage import layout
+from tests.weekly_compare import assert_same_weekly
+
+SALES_ROWS = 6_000
+
+
+@pytest.fixture(scope="module")
+def scale_lake(spark, tmp_path_factory):
+    """A small benchmark scale, generated and run through the daily workflow."""
+    lake = tmp_path_factory.mktemp("bench") / "scale"
+    generate_scale(lake, SALES_ROWS)
+    seconds, steps = run_workflow(spark, lake, DAY)
+    return lake, seconds, steps
+
+
+def test_workflow_timing_names_every_step(scale_lake):
+    _, seconds, steps = scale_lake
+    assert set(steps) == {"extract", "validate", "aggregate", "catalog", "crawl"}
+    assert 0 < sum(steps.values()) <= seconds
+
+
+def test_spark_weekly_and_duckdb_reference_give_the_same_numbers(spark, scale_lake, tmp_path):
+    lake, _, _ = scale_lake
+    ours, theirs = tmp_path / "spark", tmp_path / "duckdb.parquet"
+    spark_weekly(spark, lake, DAY, ours)
+    rows = write_weekly_reference(lake, theirs, threads=2)
+    assert rows == 20 * 1000  # one row per store x product of the week's snapshot
+    assert_same_weekly(pd.read_parquet(ours), pd.read_parquet(theirs))
+    agree, worst, compared = compare_weekly(ours, theirs)
+    assert agree and compared == rows and worst <= 1e-9
+
+
+def test_curated_weekly_of_the_workflow_equals_the_reference(scale_lake, tmp_path):
+    lake, _, _ = scale_lake
+    theirs = tmp_path / "duckdb.parquet"
+    write_weekly_reference(lake, theirs)
+    curated = pd.read_parquet(lake / layout.curated_dir("weekly_sales_inventory"))
+    assert_same_weekly(curated, pd.read_parquet(theirs))
+
+
+@pytest.mark.parametrize("name", ["sales", "inventory", "store_sales", "store", "product"])
+def test_pyarrow_history_equals_what_the_validate_step_writes(scale_lake, tmp_path, name):
+    lake, _, _ = scale_lake
+    shortcut = tmp_path / "shortcut"
+    link_landing(lake, shortcut)
+    build_validated(shortcut, [DAY])
+    ds = dataset(name)
+    key = list(ds.key)
+
+    def rows(root):
+        frame = pd.read_parquet(root / layout.validated_dir(name))
+        if ds.business_date:
+            frame[ds.business_date] = frame[ds.business_date].astype(str)
+        frame["load_date"] = frame["load_date"].astype(str)
+        return frame[sorted(frame.columns)].sort_values(key).reset_index(drop=True)
+
+    validated, built = rows(lake), rows(shortcut)
+    assert len(validated) > 0
+    pd.testing.assert_frame_equal(validated, built, check_dtype=False)
+
+
+def test_every_history_length_does_the_same_work(spark, tmp_path):
+    results = measure_history(spark, tmp_path, [7, 9], sales_per_day=300, repeats=1)
+    assert [r.history_days for r in results] == [7, 9]
+    assert [len(r.runs) for r in results] == [1, 1]
+    assert results[0].history_sales_rows == 7 * 300 and results[1].history_sales_rows == 9 * 300
+    weekly = {
+        h: pd.read_parquet(tmp_path / f"history-{h}" / layout.curated_dir("weekly_sales_inventory"))
+        for h in (7, 9)
+    }
+    target_week = max(weekly[7]["yr_wk_num"].astype(int))
+    same = {h: w[w["yr_wk_num"].astype(int) == target_week] for h, w in weekly.items()}
+    assert_same_weekly(same[7], same[9])
+    assert weekly[9]["yr_wk_num"].nunique() >= weekly[7]["yr_wk_num"].nunique()
+
+
+def test_history_lake_holds_curated_weeks_for_its_days(spark, tmp_path):
+    source = tmp_path / "source"
+    from retail_lake.generator import generate
+
+    generate(source, dt.date(2025, 1, 6), 15, 3, 5, seed=1, sales_per_day=50)
+    days = [dt.date(2025, 1, 6) + dt.timedelta(days=i) for i in range(14)]
+    rows = build_history_lake(spark, source, tmp_path / "lake", days)
+    assert rows == 14 * 50
+    weeks = pd.read_parquet(tmp_path / "lake" / layout.curated_dir("weekly_sales_inventory"))
+    assert weeks["yr_wk_num"].nunique() == 2
+    assert len(weeks) == 2 * 3 * 5
+
+
+def test_rows_parse_with_units():
+    assert [parse_rows(t) for t in ("1M", "10M", "500k", "1.5M", "42")] == [
+        1_000_000,
+        10_000_000,
+        500_000,
+        1_500_000,
+        42,
+    ]
+
+
+def _scale(label, rows, spark_s, duck_s, peak):
+    return {
+        "label": label,
+        "sales_rows": rows,
+        "spark_weekly_seconds": spark_s,
+        "duckdb_weekly_seconds": duck_s,
+        "workflow_peak_gib": peak,
+        "spark_weekly_peak_gib": peak / 2,
+    }
+
+
+def test_targets_table_reports_met_and_not_met():
+    results = {
+        "scales": [_scale("1M", 10**6, 9.0, 2.0, 3.0), _scale("30M", 3 * 10**7, 20.0, 10.0, 9.5)],
+        "history": [
+            {"history_days": 7, "median_seconds": 10.0},
+            {"history_days": 365, "median_seconds": 12.0},
+        ],
+    }
+    lines = report._targets(results).splitlines()
+    assert "| 1.20x | met |" in lines[2]
+    assert "4.50x | **not met** |" in lines[3]
+    assert "2.00x | met |" in lines[4]
+    assert "at 30M" in lines[5] and "9.50 GiB | **not met** |" in lines[5]
