@@ -57,6 +57,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--markdown", type=Path, default=Path("docs/benchmarks.md"))
     parser.add_argument("--json", type=Path, default=Path("docs/benchmarks.json"))
     parser.add_argument("--cost", type=Path, default=Path("docs/cost.md"))
+    parser.add_argument(
+        "--render", action="store_true", help="only rewrite the documents from --json"
+    )
     return parser.parse_args(argv)
 
 
@@ -137,9 +140,12 @@ def _argv_echo(args: argparse.Namespace) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     args = _arguments(argv)
-    results = run_suite(args)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    if args.render:
+        results = json.loads(args.json.read_text())
+    else:
+        results = run_suite(args)
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     text = render(results)
     args.markdown.write_text(text)
     args.cost.write_text(cost.render(results))

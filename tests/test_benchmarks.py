@@ -14,7 +14,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from benchmarks import report
+from benchmarks import cost, report
 from benchmarks.history import build_history_lake, measure_history
 from benchmarks.lakes import build_validated, link_landing
 from benchmarks.reference import write_weekly_reference
@@ -144,3 +144,28 @@ def test_targets_table_reports_met_and_not_met():
     assert "4.50x | **not met** |" in lines[3]
     assert "2.00x | met |" in lines[4]
     assert "at 30M" in lines[5] and "9.50 GiB | **not met** |" in lines[5]
+
+
+def _linear_scales():
+    """Two scales whose step times are exactly 10 s + 2 s per million rows each."""
+    steps = lambda rows: {s: 10.0 + 2.0 * rows / 1e6 for s in report.STEPS}  # noqa: E731
+    return [{"sales_rows": n, "steps": steps(n)} for n in (1_000_000, 10_000_000)]
+
+
+def test_cost_fit_recovers_a_linear_step_time():
+    fits = cost.fit_steps(_linear_scales())
+    assert set(fits) == set(report.STEPS)
+    for fit in fits.values():
+        assert fit.fixed == pytest.approx(10.0) and fit.per_row == pytest.approx(2e-6)
+
+
+def test_cost_model_adds_the_fewest_workers_that_fit_the_window():
+    fits = cost.fit_steps(_linear_scales())
+    # 4 steps x 2 s per million rows on 2 local cores = 16 core-seconds per million rows.
+    small = cost.daily_compute(fits, 1_000_000, local_cores=2)
+    assert small.workers == cost.MIN_WORKERS
+    assert small.run_seconds == pytest.approx(4 * (10 + 2 * 2 / 4))
+    assert small.worker_hours == pytest.approx(2 * 4 * 60 / 3600)  # the 60 s minimum
+    big = cost.daily_compute(fits, 1_000_000_000, local_cores=2)
+    seconds = lambda workers: 4 * (10 + 2000 * 2 / (4 * (workers - 1)))  # noqa: E731
+    assert seconds(big.workers) <= cost.WINDOW_S < seconds(big.workers - 1)
