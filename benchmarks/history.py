@@ -42,9 +42,6 @@ class HistoryResult:
     def median_seconds(self) -> float:
         return statistics.median(self.runs)
 
-    def median_steps(self) -> dict[str, float]:
-        return {name: statistics.median(run[name] for run in self.steps) for name in self.steps[0]}
-
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "median_seconds": self.median_seconds}
 
