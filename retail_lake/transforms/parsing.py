@@ -50,8 +50,3 @@ def parse_value(text: Column, column_type: ColumnType) -> Column:
 def parse_flag(text: Column) -> Column:
     """A ``*_flg`` column read as an integer, so that ``2`` is a bad flag, not a bad type."""
     return F.when(text.rlike(_INT), text.cast("bigint"))
-
-
-def is_unparseable(text: Column, column_type: ColumnType) -> Column:
-    """True where a non-NULL text does not parse as ``column_type``."""
-    return text.isNotNull() & parse_value(text, column_type).isNull()
