@@ -45,6 +45,14 @@ def _workflow(scales: list[dict[str, Any]]) -> str:
     return _table(header, rows)
 
 
+def _repeat(scale: dict[str, Any]) -> str:
+    """The second run of the same weekly query, and its ratio to DuckDB."""
+    seconds = scale.get("spark_weekly_repeat_seconds")
+    if not seconds:
+        return "-"
+    return f"{_s(seconds)} ({seconds / scale['duckdb_weekly_seconds']:.2f}x)"
+
+
 def _weekly(scales: list[dict[str, Any]]) -> str:
     rows = [
         [
@@ -54,6 +62,7 @@ def _weekly(scales: list[dict[str, Any]]) -> str:
             _s(s["spark_weekly_seconds"]),
             _s(s["duckdb_weekly_seconds"]),
             f"**{s['spark_weekly_seconds'] / s['duckdb_weekly_seconds']:.2f}x**",
+            _repeat(s),
             "yes" if s["weekly_agree"] else f"NO (rel. diff {s['weekly_max_rel_diff']:.1e})",
             f"{s['spark_weekly_peak_gib']:.2f}",
             f"{s['duckdb_peak_gib']:.2f}",
@@ -61,6 +70,7 @@ def _weekly(scales: list[dict[str, Any]]) -> str:
         for s in scales
     ]
     header = ["scale", "sales rows", "weekly rows", "Spark s", "DuckDB s", "Spark / DuckDB"]
+    header += ["Spark repeat s (ratio)"]
     header += ["same numbers", "Spark peak GiB", "DuckDB peak GiB"]
     return _table(header, rows)
 
@@ -191,7 +201,9 @@ def render(results: dict[str, Any]) -> str:
         "independent DuckDB implementation of DESIGN §5 (`benchmarks/reference.py`) over "
         "the same validated partitions, both writing Parquet. *Same numbers*: equal row "
         "counts and equal sums of every additive metric (relative 1e-9). DuckDB runs in a "
-        "child process, so its peak is its own.",
+        "child process, so its peak is its own. *Spark repeat* is the same query run "
+        "again at once: the difference is first-run cost (code generation, JIT), which a "
+        "nightly job pays, so the target is judged on the first run.",
         "",
         _weekly(results["scales"]),
         "",

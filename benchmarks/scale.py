@@ -66,6 +66,7 @@ class ScaleResult:
     steps: dict[str, float] = field(default_factory=dict)
     workflow_peak_gib: float = 0.0
     spark_weekly_seconds: float = 0.0
+    spark_weekly_repeat_seconds: float = 0.0
     spark_weekly_peak_gib: float = 0.0
     duckdb_weekly_seconds: float = 0.0
     duckdb_peak_gib: float = 0.0
@@ -181,6 +182,10 @@ def measure_scale(
     with PeakMemory() as memory:
         result.spark_weekly_seconds = spark_weekly(spark, lake, DAY, spark_out)
     result.spark_weekly_peak_gib = memory.peak_gib
+    # The same query again: what is left once Spark's generated code is compiled and
+    # JIT-warm. The target is judged on the first run, which is what a nightly job pays.
+    shutil.rmtree(spark_out, ignore_errors=True)
+    result.spark_weekly_repeat_seconds = spark_weekly(spark, lake, DAY, spark_out)
     with _spawn() as pool:
         seconds, _, peak = pool.submit(_duckdb_weekly, lake, duck_out).result()
     result.duckdb_weekly_seconds, result.duckdb_peak_gib = seconds, peak

@@ -169,3 +169,15 @@ def test_cost_model_adds_the_fewest_workers_that_fit_the_window():
     big = cost.daily_compute(fits, 1_000_000_000, local_cores=2)
     seconds = lambda workers: 4 * (10 + 2000 * 2 / (4 * (workers - 1)))  # noqa: E731
     assert seconds(big.workers) <= cost.WINDOW_S < seconds(big.workers - 1)
+
+
+def test_weekly_table_shows_the_repeat_run_when_measured():
+    scale = {
+        **_scale("1M", 10**6, 9.0, 2.0, 3.0),
+        "weekly_rows": 10,
+        "weekly_agree": True,
+        "duckdb_peak_gib": 1.0,
+    }
+    assert "| **4.50x** | - | yes |" in report._weekly([scale])
+    repeated = report._weekly([{**scale, "spark_weekly_repeat_seconds": 5.0}])
+    assert "| **4.50x** | 5.0 (2.50x) | yes |" in repeated
