@@ -131,9 +131,9 @@ def run(
     jdbc_url: str | None = typer.Option(None, help="source database for --source mysql"),
     db_user: str | None = typer.Option(None),
 ) -> None:
-    """Run the daily workflow for each business date in order."""
+    """Run the daily workflow for each business date in order (on AWS: one run for the range)."""
     from retail_lake.jobs.errors import StepError
-    from retail_lake.pipeline import date_range, run_pipeline
+    from retail_lake.pipeline import run_pipeline
 
     start = _date(start_date, "--start-date")
     end = _date(end_date, "--end-date") if end_date else None
@@ -141,10 +141,13 @@ def run(
         lake=lake, source=source, platform=platform, jdbc_url=jdbc_url, db_user=db_user
     )
     if settings.platform != "local":
-        from retail_lake.remote import start_remote_runs
+        from retail_lake.remote import start_remote_run
 
-        for run_id in start_remote_runs(settings, date_range(start, end)):
-            out.print(f"started {run_id}")
+        try:
+            run_id = start_remote_run(settings, start, end)
+        except ConfigError as exc:
+            raise _fail(str(exc), 2) from None
+        out.print(f"started {run_id} for {start}..{end or start}")
         return
     try:
         _run_with_progress(settings, start, end, run_pipeline)
@@ -186,6 +189,9 @@ def _short(value: object, limit: int = 110) -> str:
 def check(
     lake: str = typer.Option(...),
     date: str = typer.Option(..., help="business date to check"),
+    source: str | None = typer.Option(
+        None, help="files or mysql: with mysql only the franchise files are expected"
+    ),
 ) -> None:
     """Completeness check: alert about missing files, or start the run for the date once."""
     from retail_lake.completeness import run_check, workflow_starter
@@ -195,7 +201,7 @@ def check(
     from retail_lake.tracker import open_tracker
 
     day = _date(date)
-    settings = _settings(lake=lake)
+    settings = _settings(lake=lake, source=source)
     if settings.on_s3:
         import boto3
 

@@ -44,6 +44,7 @@ FRANCHISE = (101, 102)
 RECIPIENTS = ("ops@example.com", "dev@example.com")
 BUCKET, PREFIX = "retail-bucket", "lake"
 WORKFLOW = "retail-lake-daily"
+ONE_DATE_RUN = {"business_date": "2024-03-04", "end_date": "2024-03-04"}  # run properties
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -337,7 +338,7 @@ def test_complete_date_starts_the_workflow_exactly_once(aws_lake):
     first = aws_lake.check(scheduled())
     second = aws_lake.check(scheduled("2024-03-05T03:30:00Z"))
 
-    assert aws_lake.glue_runs() == [{"business_date": "2024-03-04"}]
+    assert aws_lake.glue_runs() == [ONE_DATE_RUN]
     assert (first["action"], second["action"]) == ("started", "already_started")
     assert first["workflow_run_id"] == second["workflow_run_id"]
     start = aws_lake.tracker().workflow_start(WORKFLOW, D)
@@ -356,7 +357,7 @@ def test_eight_concurrent_checks_of_a_complete_date_start_once(aws_lake):
     with ThreadPoolExecutor(8) as pool:
         actions = list(pool.map(one_check, range(8)))
     assert sorted(actions) == ["already_started"] * 7 + ["started"]
-    assert aws_lake.glue_runs() == [{"business_date": "2024-03-04"}]
+    assert aws_lake.glue_runs() == [ONE_DATE_RUN]
 
 
 def test_ses_failure_loses_nothing_and_the_next_check_sends(aws, monkeypatch):
@@ -381,7 +382,7 @@ def test_failed_start_releases_the_claim_and_the_next_check_starts(aws, monkeypa
     assert lake.tracker().workflow_start(WORKFLOW, D) is None
     lake.create_workflow()
     assert lake.check(scheduled())["action"] == "started"
-    assert lake.glue_runs() == [{"business_date": "2024-03-04"}]
+    assert lake.glue_runs() == [ONE_DATE_RUN]
 
 
 # -- local adapters ----------------------------------------------------------------------

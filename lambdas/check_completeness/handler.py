@@ -1,10 +1,17 @@
 """Lambda: is a business date complete? Alert by SES, or start its workflow run once
 (the Glue workflow, or the EMR state machine with ``RETAIL_LAKE_PLATFORM=emr``).
 
-Run by EventBridge schedules (e.g. 03:00 and 03:30 UTC). The date is
-``detail.business_date`` if given, else yesterday (UTC) relative to the event time;
-``detail.next_check_time`` (ISO-8601) goes into the alert. Configuration comes from
-``RETAIL_LAKE_*`` environment variables through :func:`retail_lake.config.build_settings`.
+Run by EventBridge schedules: the two completeness checks (03:00 and 03:30 UTC) and,
+with ``Source=mysql``, the MySQL run schedule (02:00 UTC by default), because then
+no retail file arrives whose check could start the date. Each delivers a "Scheduled Event"
+(``{"source": "aws.events", "detail-type": "Scheduled Event", "time": ...}``). The
+date is ``detail.business_date`` if given, else the day before the event time
+(UTC): a schedule firing on the 5th checks the 4th. Whichever invocation finds the
+date complete first starts it, once (the tracker's claim); the others answer
+``already_started``. ``detail.next_check_time`` (ISO-8601) goes into the alert.
+Configuration comes from ``RETAIL_LAKE_*`` environment variables through
+:func:`retail_lake.config.build_settings` (``RETAIL_LAKE_SOURCE`` decides which files
+are expected).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ The business logic of issue 5, shared by the two Lambdas (``lambdas/file_arrived
 
 * :func:`file_arrived` records the object of an EventBridge S3 event in the tracker;
   :func:`scan_landing` does the same for a local lake folder;
-* :func:`expected_files` lists what a date needs (from the contracts and layout);
+* :func:`expected_files` lists what a date needs (from the contracts, the layout and
+  the ``source`` setting: with ``mysql`` only the franchise files land);
 * :func:`check` alerts about missing files or starts the date's workflow exactly once;
   :func:`run_check` wires it from :class:`~retail_lake.config.Settings`.
 """
@@ -28,10 +29,12 @@ from retail_lake.completeness._check import (
     check,
 )
 from retail_lake.completeness._expected import (
+    FILE_DATASETS,
     ExpectedFile,
     LandingKey,
     expected_files,
     franchise_stores_from_store_csv,
+    franchise_stores_from_validated,
     parse_landing_key,
     resolve_franchise_stores,
 )
@@ -41,12 +44,14 @@ from retail_lake.completeness._starter import (
     StepFunctionsStarter,
     WorkflowStarter,
     WorkflowStartError,
+    run_dates,
     workflow_starter,
 )
 
 __all__ = [
     "CHECK_STEP",
     "CLAIM_LEASE",
+    "FILE_DATASETS",
     "ArrivalResult",
     "CheckResult",
     "EventError",
@@ -62,12 +67,14 @@ __all__ = [
     "expected_files",
     "file_arrived",
     "franchise_stores_from_store_csv",
+    "franchise_stores_from_validated",
     "next_check_from_event",
     "parse_landing_key",
     "record_landing_file",
     "record_stored_file",
     "resolve_franchise_stores",
     "run_check",
+    "run_dates",
     "scan_landing",
     "workflow_starter",
 ]

@@ -47,6 +47,7 @@ class CheckResult:
     arrived: tuple[FileRecord, ...]
     missing: tuple[str, ...]
     franchise_stores_known: bool
+    source: str = "files"
     next_check_time: dt.datetime | None = None
     message_id: str | None = None
     workflow_run_id: str | None = None
@@ -67,6 +68,7 @@ class CheckResult:
             "arrived": [{"key": f.key, "version": f.version, "size": f.size} for f in self.arrived],
             "missing": list(self.missing),
             "franchise_stores_known": self.franchise_stores_known,
+            "source": self.source,
             "next_check_time": _iso(self.next_check_time),
             "message_id": self.message_id,
             "workflow_run_id": self.workflow_run_id,
@@ -86,9 +88,12 @@ def check(
     next_check_time: dt.datetime | None = None,
     run_id: str | None = None,
     claim_lease: dt.timedelta | None = CLAIM_LEASE,
+    source: str = "files",
 ) -> CheckResult:
     """Compare arrived with expected files for ``business_date`` and act.
 
+    ``source`` (the ``source`` setting) decides which files are expected: see
+    :func:`~retail_lake.completeness.expected_files`.
     ``franchise_store_nums`` is ``None`` when the store dimension of the date is not
     there yet: the date cannot be complete then (``store.csv`` is itself missing).
     Raises :class:`NotificationError` when the alert cannot be sent and
@@ -96,7 +101,7 @@ def check(
     """
     started = dt.datetime.now(dt.UTC)
     run_id = run_id or uuid.uuid4().hex
-    expected = tuple(expected_files(business_date, franchise_store_nums or ()))
+    expected = tuple(expected_files(business_date, franchise_store_nums or (), source))
     arrived = tuple(tracker.files(business_date))
     arrived_keys = {f.key for f in arrived}
     missing = tuple(f.key for f in expected if f.key not in arrived_keys)
@@ -109,6 +114,7 @@ def check(
         arrived=arrived,
         missing=missing,
         franchise_stores_known=franchise_store_nums is not None,
+        source=source,
         next_check_time=next_check_time,
     )
     if not result.complete:

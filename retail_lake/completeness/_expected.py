@@ -22,6 +22,17 @@ log = logging.getLogger(__name__)
 
 STORE_SALES = "store_sales"
 
+FILE_DATASETS: dict[str, tuple[str, ...]] = {
+    "files": (*RETAIL_TABLES, STORE_SALES),
+    "mysql": (STORE_SALES,),
+}
+"""Per ``source`` setting, the datasets that reach the lake as landing files.
+
+The extract step reads the retail tables from the landing dumps (``files``) or over
+JDBC (``mysql``); the franchise stores' files are ingested from landing/ under both
+sources (``retail_lake.jobs.extract_step``), so they are always waited for.
+"""
+
 
 @dataclass(frozen=True)
 class ExpectedFile:
@@ -39,15 +50,32 @@ class LandingKey:
 
 
 def expected_files(
-    business_date: dt.date, franchise_store_nums: Iterable[int]
+    business_date: dt.date, franchise_store_nums: Iterable[int], source: str = "files"
 ) -> list[ExpectedFile]:
-    """The five retail tables plus one ``store_sales`` file per active franchise store."""
-    out = [ExpectedFile(t, layout.landing_retail(business_date, t)) for t in RETAIL_TABLES]
+    """The landing files a date needs before its run can start.
+
+    ``files``: the five retail dumps plus one ``store_sales`` file per active
+    franchise store; ``mysql``: only the franchise files, because the retail tables
+    are read from the database by the run itself.
+    """
+    datasets = _file_datasets(source)
+    out = [
+        ExpectedFile(t, layout.landing_retail(business_date, t))
+        for t in RETAIL_TABLES
+        if t in datasets
+    ]
     out += [
         ExpectedFile(STORE_SALES, layout.landing_store_sales(business_date, n))
         for n in sorted(set(franchise_store_nums))
     ]
     return out
+
+
+def _file_datasets(source: str) -> tuple[str, ...]:
+    try:
+        return FILE_DATASETS[source]
+    except KeyError:
+        raise ValueError(f"source must be files or mysql, got {source!r}") from None
 
 
 @cache
@@ -100,12 +128,44 @@ def franchise_stores_from_store_csv(
     return sorted(stores)
 
 
+def franchise_stores_from_validated(storage: LakeStorage) -> list[int] | None:
+    """``store_num`` of the franchise stores in the lake's validated store dimension;
+    ``None`` when the lake has none yet (no run has loaded a store dimension).
+
+    With ``--source mysql`` no ``store.csv`` lands: the dimension is extracted by the
+    run itself, so the check uses the latest one a previous run validated (one
+    current table, each store as last restated).
+    """
+    import pyarrow.parquet as pq
+
+    parts = [
+        rel
+        for rel in storage.list_files(layout.validated_dir("store"))
+        if rel.endswith(".parquet") and not rel.rsplit("/", 1)[-1].startswith(("_", "."))
+    ]
+    if not parts:
+        return None
+    stores: set[int] = set()
+    for rel in parts:
+        table = pq.read_table(
+            io.BytesIO(storage.read_bytes(rel)), columns=["store_num", "frnchs_flg"]
+        )
+        for row in table.to_pylist():
+            if row["frnchs_flg"] and row["store_num"] is not None:  # a typed boolean
+                stores.add(int(row["store_num"]))
+    return sorted(stores)
+
+
 def resolve_franchise_stores(
     storage: LakeStorage,
     business_date: dt.date,
     override: Sequence[int] | None = None,
+    source: str = "files",
 ) -> list[int] | None:
-    """The configured override list if any, else the store dimension of that date."""
+    """The configured override list if any, else the store dimension: the date's
+    landed ``store.csv`` (``files``) or the lake's validated one (``mysql``)."""
     if override:
         return sorted(set(int(n) for n in override))
+    if "store" not in _file_datasets(source):  # the dimension does not land as a file
+        return franchise_stores_from_validated(storage)
     return franchise_stores_from_store_csv(storage, business_date)

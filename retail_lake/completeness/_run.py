@@ -41,9 +41,12 @@ def run_check(
     """Build the adapters from ``settings`` (unless given) and run :func:`check`.
 
     ``scan`` (default: when the lake is a local folder, which has no S3 events)
-    first records every file found in the date's landing folders. Franchise stores
-    come from ``franchise_stores``, else ``settings.franchise_stores`` when that
-    setting exists and is not empty, else the date's ``store.csv``.
+    first records every file found in the date's landing folders. Which files are
+    expected follows ``settings.source``. Franchise stores come from
+    ``franchise_stores``, else ``settings.franchise_stores`` when that setting exists
+    and is not empty, else the store dimension: the date's ``store.csv`` with
+    ``source=files``, the lake's validated one with ``source=mysql`` (none at all
+    before the first load, which then expects no franchise file).
     """
     storage = storage or open_storage(settings.lake, boto3_session)
     tracker = tracker or open_tracker(settings, boto3_session)
@@ -51,7 +54,17 @@ def run_check(
     if scan if scan is not None else not settings.on_s3:
         scan_landing(tracker, storage, business_date)
     override = franchise_stores or getattr(settings, "franchise_stores", None) or None
-    stores = resolve_franchise_stores(storage, business_date, override)
+    stores = resolve_franchise_stores(storage, business_date, override, settings.source)
+    if stores is None and settings.source == "mysql":
+        # The first load from MySQL: no run has validated a store dimension yet and no
+        # franchise_stores setting names the stores, so no franchise file can be
+        # expected; those that have arrived are ingested all the same.
+        log.warning(
+            "%s: franchise stores unknown (no validated store dimension yet and no "
+            "franchise_stores setting); no franchise file is expected",
+            business_date,
+        )
+        stores = []
     return check(
         business_date,
         tracker,
@@ -63,6 +76,7 @@ def run_check(
         next_check_time=next_check_time,
         run_id=run_id,
         claim_lease=claim_lease,
+        source=settings.source,
     )
 
 
