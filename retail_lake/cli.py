@@ -318,6 +318,7 @@ def deploy(
     except DeployError as exc:
         raise _fail(f"deploy {stack}: {exc}") from None
     out.print(f"{result.action} {stack}: artifacts in s3://{bucket}/{result.prefix}")
+    out.print(f"contracts {result.contracts_version or '-'}: {result.contracts}")
     out.print_json(data=result.outputs)
 
 

@@ -9,7 +9,9 @@ Order matters and is why this is code rather than one ``aws cloudformation deplo
    change on every build) plus ``pyproject.toml``, so an unchanged tree reuses the
    prefix and a changed one never overwrites what a running stack points at;
 3. the root stack (``cloudformation/retail_lake.yaml``) and its nested stacks are
-   read from that prefix, with ``ArtifactPrefix`` telling them where their code is.
+   read from that prefix, with ``ArtifactPrefix`` telling them where their code is;
+4. the contracts are published to the metadata table the stack outputs name, since
+   deployed jobs refuse to run until the code's contract version is published.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class DeployResult:
     parameters: dict[str, str]
     action: str  # "create", "update" or "unchanged"
     outputs: dict[str, str] = field(default_factory=dict)
+    contracts: str = "skipped"  # "published", "unchanged" or "skipped" (wait=False)
+    contracts_version: str | None = None
 
 
 # ------------------------------------------------------------------ building
@@ -240,6 +244,29 @@ def default_lake_bucket(stack: str, account: str) -> str:
     return f"{stack.lower()}-lake-{account}"[:63]
 
 
+def publish_contracts(outputs: Mapping[str, str], boto3_session: Any) -> tuple[str, str]:
+    """Publish the contracts to the deployed metadata table through the tracker's AWS
+    adapter; returns (``published`` or ``unchanged``, version). Idempotent."""
+    from retail_lake.config import build_settings
+    from retail_lake.contracts.publish import publish_if_changed
+    from retail_lake.tracker import open_tracker
+
+    missing = [k for k in ("Lake", "TrackerTableName", "MetadataTableName") if not outputs.get(k)]
+    if missing:
+        raise DeployError(f"the stack has no output {', '.join(missing)}: contracts not published")
+    settings = build_settings(
+        {
+            "lake": outputs["Lake"],
+            "tracker": "aws",
+            "tracker_table": outputs["TrackerTableName"],
+            "metadata_table": outputs["MetadataTableName"],
+        },
+        env={},
+    )
+    published, written = publish_if_changed(open_tracker(settings, boto3_session))
+    return ("published" if written else "unchanged"), published.version
+
+
 def deploy(
     stack: str,
     bucket: str,
@@ -263,6 +290,8 @@ def deploy(
     alert sender/recipients default to the Settings defaults. ``root_cloudformation``
     is the CloudFormation client for the root stack (default: the session's); tests
     pass a stubbed one because moto cannot create the nested stacks' resources.
+    Once the stack is complete the contracts are published to its metadata table
+    (:func:`publish_contracts`; with ``wait=False``, run ``retail-lake contracts publish``).
     """
     if platform not in PLATFORMS:
         raise DeployError(f"--platform must be glue or emr for deploy, got {platform!r}")
@@ -310,7 +339,7 @@ def deploy(
 
     url = template_url(bucket, region, prefix + "cloudformation/retail_lake.yaml")
     action = create_or_update(root_cfn, stack, values, template_url=url, wait=wait)
-    return DeployResult(
+    result = DeployResult(
         stack=stack,
         bootstrap_stack=bootstrap,
         bucket=bucket,
@@ -320,3 +349,6 @@ def deploy(
         action=action,
         outputs=_outputs(root_cfn, stack) if wait else {},
     )
+    if wait:
+        result.contracts, result.contracts_version = publish_contracts(result.outputs, session)
+    return result

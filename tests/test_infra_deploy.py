@@ -16,11 +16,19 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from retail_lake import deploy
+from retail_lake.contracts import contracts
+from retail_lake.contracts.publish import check_published
 from retail_lake.infra._common import REPO
+from retail_lake.tracker import DynamoDBTracker, create_dynamodb_tables
 from tests.infra_support import built_wheel  # noqa: F401
 
 STACK = "rl-test"
 BUCKET = "rl-artifacts"
+OUTPUTS = {  # what the root stack outputs and deploy publishes the contracts with
+    "Lake": "s3://lake",
+    "TrackerTableName": "rl_tracker",
+    "MetadataTableName": "rl_contracts",
+}
 ACCOUNT = "123456789012"  # moto's account
 
 
@@ -53,7 +61,12 @@ def _missing(stubber: Stubber, stack: str) -> None:
     )
 
 
-def _described(stack: str, status: str, parameters: dict[str, str] | None = None) -> dict:
+def _described(
+    stack: str,
+    status: str,
+    parameters: dict[str, str] | None = None,
+    outputs: dict[str, str] = OUTPUTS,
+) -> dict:
     return {
         "Stacks": [
             {
@@ -64,7 +77,7 @@ def _described(stack: str, status: str, parameters: dict[str, str] | None = None
                 "Parameters": [
                     {"ParameterKey": k, "ParameterValue": v} for k, v in (parameters or {}).items()
                 ],
-                "Outputs": [{"OutputKey": "Lake", "OutputValue": "s3://lake"}],
+                "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
             }
         ]
     }
@@ -80,6 +93,12 @@ def _capture(client, operation: str) -> list[dict]:
     return seen
 
 
+def _tables(aws) -> DynamoDBTracker:
+    """The stack's tracker and metadata tables in moto (the stubbed stack cannot create them)."""
+    create_dynamodb_tables(OUTPUTS["TrackerTableName"], OUTPUTS["MetadataTableName"], aws)
+    return DynamoDBTracker(OUTPUTS["TrackerTableName"], OUTPUTS["MetadataTableName"], aws)
+
+
 def _objects(aws) -> dict[str, bytes]:
     s3 = aws.client("s3")
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
@@ -87,6 +106,7 @@ def _objects(aws) -> dict[str, bytes]:
 
 
 def test_deploy_creates_bootstrap_uploads_artifacts_and_creates_the_stack(aws, built_wheel):  # noqa: F811
+    tracker = _tables(aws)
     root = aws.client("cloudformation")
     created = _capture(root, "CreateStack")
     with Stubber(root) as stub:
@@ -160,7 +180,16 @@ def test_deploy_creates_bootstrap_uploads_artifacts_and_creates_the_stack(aws, b
         "Source": "mysql",
     }
     assert call["Capabilities"] == ["CAPABILITY_IAM"]
-    assert result.action == "create" and result.outputs == {"Lake": "s3://lake"}
+    assert result.action == "create" and result.outputs == OUTPUTS
+
+    # the contracts are published to the stack's metadata table: jobs can run
+    assert (result.contracts, result.contracts_version) == ("published", contracts().version)
+    published = tracker.get_contract()
+    assert (published.version, published.content_hash) == (
+        contracts().version,
+        contracts().content_hash,
+    )
+    assert check_published(tracker, strict=True) == published
 
 
 def test_redeploy_updates_keeping_previous_parameters_and_the_same_prefix(aws, built_wheel):  # noqa: F811
@@ -173,7 +202,8 @@ def test_redeploy_updates_keeping_previous_parameters_and_the_same_prefix(aws, b
         "AlertSender": "alerts@example.org",
         "AlertRecipients": "a@example.org",
     }
-    prefixes = []
+    tracker = _tables(aws)
+    prefixes, published = [], []
     for _ in range(2):
         root = aws.client("cloudformation")
         updated = _capture(root, "UpdateStack")
@@ -193,8 +223,33 @@ def test_redeploy_updates_keeping_previous_parameters_and_the_same_prefix(aws, b
         for kept in ("LakeBucketName", "AlertSender", "AlertRecipients"):
             assert given[kept] == {"ParameterKey": kept, "UsePreviousValue": True}
         prefixes.append(result.prefix)
+        published.append((result.contracts, tracker.get_contract().published_at))
     assert prefixes[0] == prefixes[1], "an unchanged tree must reuse its prefix"
     assert result.action == "update"
+    # idempotent: the second deploy finds the same version published and writes nothing
+    assert [action for action, _ in published] == ["published", "unchanged"]
+    assert published[0][1] == published[1][1]
+
+
+def test_deploy_replaces_an_older_published_contract_version(aws, built_wheel):  # noqa: F811
+    tracker = _tables(aws)
+    tracker.put_contract("0.9.0", "old-hash", {"version": "0.9.0"})
+    root = aws.client("cloudformation")
+    with Stubber(root) as stub:
+        for _ in range(2):  # deploy, then create_or_update: is there a stack?
+            stub.add_response("describe_stacks", _described(STACK, "UPDATE_COMPLETE", {"A": "b"}))
+        stub.add_client_error("update_stack", service_message="No updates are to be performed.")
+        stub.add_response("describe_stacks", _described(STACK, "UPDATE_COMPLETE"))
+        result = deploy.deploy(
+            STACK, BUCKET, "glue", aws, wheel=built_wheel, root_cloudformation=root
+        )
+    assert (result.action, result.contracts) == ("unchanged", "published")
+    assert tracker.get_contract().version == contracts().version
+
+
+def test_deploy_names_a_missing_table_output(aws):
+    with pytest.raises(deploy.DeployError, match="MetadataTableName"):
+        deploy.publish_contracts({"Lake": "s3://lake", "TrackerTableName": "t"}, aws)
 
 
 def test_deploy_rejects_an_unknown_platform(aws):

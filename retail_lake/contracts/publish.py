@@ -43,6 +43,27 @@ def publish(tracker: Tracker) -> PublishedContract:
     return published
 
 
+def publish_if_changed(tracker: Tracker) -> tuple[PublishedContract, bool]:
+    """:func:`publish` unless the code's version and hash are already published.
+
+    Returns what is published and whether this call wrote it; running it again
+    changes nothing (``retail-lake deploy`` calls it on every deployment).
+    """
+    registry = contracts()
+    current = tracker.get_contract()
+    if current and (current.version, current.content_hash) == (
+        registry.version,
+        registry.content_hash,
+    ):
+        log.info(
+            "contracts version %s (hash %s) already published",
+            current.version,
+            current.content_hash,
+        )
+        return current, False
+    return publish(tracker), True
+
+
 def check_published(tracker: Tracker, *, strict: bool = False) -> PublishedContract | None:
     """Raise :class:`ContractError` when the published contracts differ from the code's.
 
@@ -69,4 +90,10 @@ def check_published(tracker: Tracker, *, strict: bool = False) -> PublishedContr
     return published
 
 
-__all__ = ["PUBLISH_COMMAND", "check_published", "contract_document", "publish"]
+__all__ = [
+    "PUBLISH_COMMAND",
+    "check_published",
+    "contract_document",
+    "publish",
+    "publish_if_changed",
+]
