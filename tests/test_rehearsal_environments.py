@@ -1,0 +1,115 @@
+"""The rehearsal's virtual environments mirror the Glue 5.0 and EMR Serverless runtimes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cfnlint.decode import decode_str
+
+from tests.rehearsal.environments import (
+    MARKER,
+    REPO,
+    base_python,
+    canonical,
+    dependents,
+    emr_environment,
+    environment_diff,
+    glue_environment,
+    glue_expected,
+    glue_provided,
+    importable,
+    installed_distributions,
+    isolation_problems,
+    run_python,
+)
+
+pytestmark = pytest.mark.rehearsal
+
+
+def additional_python_modules() -> list[str]:
+    """The ``--additional-python-modules`` the deployed Glue jobs get."""
+    template, matches = decode_str((REPO / "cloudformation/daily_workflow.yaml").read_text())
+    assert not matches, matches
+    values = {
+        resource["Properties"]["DefaultArguments"]["--additional-python-modules"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Glue::Job"
+    }
+    assert len(values) == 1, values
+    return values.pop().split(",")
+
+
+MODULES = additional_python_modules()
+
+
+@pytest.fixture(scope="module")
+def glue_python() -> Path:
+    return glue_environment(MODULES)
+
+
+@pytest.fixture(scope="module")
+def emr_python() -> Path:
+    return emr_environment(MODULES)
+
+
+def version_of(python: Path) -> tuple[int, int]:
+    return tuple(json.loads(run_python(python, "import sys; print(list(sys.version_info[:2]))")))
+
+
+def test_built_from_the_machine_python_not_the_project_venv():
+    python = base_python()
+    assert not python.resolve().is_relative_to(REPO)
+    assert "pandas" in " ".join(glue_provided()) and MODULES
+
+
+def test_glue_environment_is_python_311_with_awsglue_and_spark_354(glue_python):
+    assert version_of(glue_python) == (3, 11)
+    out = run_python(
+        glue_python,
+        "from awsglue.utils import getResolvedOptions; import pyspark;"
+        " print(getResolvedOptions.__module__, pyspark.__version__)",
+    )
+    assert out.split() == ["awsglue.utils", "3.5.4"]
+
+
+def test_glue_environment_has_each_additional_module_at_its_pin(glue_python):
+    installed = installed_distributions(glue_python)
+    for module in MODULES:
+        name, version = module.split("==")
+        assert installed[canonical(name)] == version, module
+    assert installed["pyspark"] == "3.5.4"
+
+
+def test_glue_environment_is_provided_plus_additional_modules(glue_python):
+    diff = environment_diff(glue_python, glue_expected(MODULES))
+    assert diff.matches, (diff.missing, diff.wrong_version)
+    # Anything else is there because an installed distribution requires it.
+    required = dependents(glue_python)
+    assert {name for name in diff.extra if name not in required} == set(), diff.extra
+
+
+def test_environments_do_not_see_the_checkout(glue_python, emr_python):
+    for python in (glue_python, emr_python):
+        assert isolation_problems(python) == []
+        assert not importable(python, "retail_lake")
+
+
+def test_emr_environment_has_no_awsglue(emr_python):
+    assert version_of(emr_python) == (3, 11)
+    assert not importable(emr_python, "awsglue")
+    installed = installed_distributions(emr_python)
+    assert "awsgluedataplanepython" not in installed
+    assert installed["pyspark"] == "3.5.4"
+    for module in MODULES:
+        name, version = module.split("==")
+        assert installed[canonical(name)] == version, module
+
+
+def test_a_second_call_reuses_the_cached_environment(glue_python):
+    marker = glue_python.parent.parent / MARKER
+    before = marker.stat().st_mtime_ns
+    assert glue_environment(MODULES) == glue_python
+    assert marker.stat().st_mtime_ns == before
+    assert "\n".join(MODULES) in marker.read_text()
