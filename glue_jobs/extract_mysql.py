@@ -14,14 +14,7 @@ from retail_lake.jobs.entry import start_job
 def main(argv: list[str]) -> None:
     job = start_job(argv, "extract")
     job.each_day(
-        lambda day: extract_step.run(
-            job.spark,
-            job.storage,
-            job.settings,
-            day,
-            tracker=job.tracker,
-            glue_context=job.context.glue_context,
-        )
+        lambda day: extract_step.run(job.spark, job.storage, job.settings, day, tracker=job.tracker)
     )
     job.commit()
 

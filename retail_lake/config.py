@@ -7,10 +7,11 @@ CloudFormation (``--lake``), in the argument list and in the field below.
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Literal
+from typing import Literal, NoReturn
 
 Platform = Literal["local", "glue", "emr"]
 Backend = Literal["local", "aws"]
@@ -60,6 +61,10 @@ class Settings:
     # Completeness check: franchise store_nums expected to send files (default: the
     # stores with frnchs_flg = 1 in that date's store dimension).
     franchise_stores: tuple[int, ...] = ()
+    # Deployment rehearsal only: Spark cannot reach S3 on a machine without AWS, so
+    # the lake's files live in this local folder while ``lake`` stays the s3:// URI
+    # and every other port (tracker, catalog, notifier, query) keeps its AWS adapter.
+    rehearsal_lake_dir: str | None = None
 
     @property
     def on_s3(self) -> bool:
@@ -167,20 +172,61 @@ def _check(settings: Settings) -> None:
         raise ConfigError("jdbc_partitions must be >= 1 and lookback_days >= 0")
 
 
+def platform_in_arguments(argv: Sequence[str]) -> str | None:
+    """The value of ``--platform`` in a job's argument list, if any (``--platform x`` or ``=x``)."""
+    for index, arg in enumerate(argv):
+        if arg == "--platform" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--platform="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse that raises instead of printing usage and exiting the interpreter."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ConfigError(f"bad job arguments: {message}")
+
+
+def _parse_job_arguments(argv: Sequence[str], names: Sequence[str]) -> dict[str, str]:
+    """What ``getResolvedOptions`` does, for platforms that have no ``awsglue``.
+
+    Every name is required and takes one value; anything else on the command line
+    (EMR's and Spark's own options, Glue's special parameters) is ignored.
+    """
+    parser = _ArgumentParser(add_help=False, allow_abbrev=False)
+    for name in names:
+        parser.add_argument(f"--{name}", required=True)
+    parsed, _ = parser.parse_known_args(list(argv[1:]))
+    return vars(parsed)
+
+
 def resolve_job_arguments(
     argv: Sequence[str], required: Sequence[str], optional: Sequence[str] = ()
 ) -> dict[str, str]:
-    """Resolve Glue-style ``--name value`` arguments with ``getResolvedOptions``.
+    """Resolve Glue-style ``--name value`` arguments of a job script.
 
-    ``getResolvedOptions`` treats every option it is given as required and raises
-    on a missing one; optional arguments are therefore only passed to it when they
-    appear in ``argv``. This is the single place that knows that quirk.
+    On ``--platform glue`` this is Glue's own ``getResolvedOptions`` (``awsglue`` is
+    part of the Glue runtime and nowhere else); on EMR and locally an argparse
+    parser with the same rules, so EMR Serverless, whose image has no ``awsglue``,
+    runs the same scripts. ``getResolvedOptions`` treats every option it is given
+    as required, so optional arguments are only asked for when they appear in
+    ``argv``: this is the single place that knows that quirk.
     """
-    from awsglue.utils import getResolvedOptions
+    present = [
+        name
+        for name in optional
+        if any(arg == f"--{name}" or arg.startswith(f"--{name}=") for arg in argv)
+    ]
+    names = [*required, *present]
+    if platform_in_arguments(argv) == "glue":
+        from awsglue.utils import getResolvedOptions  # provided by the Glue job runtime
 
-    present = [name for name in optional if f"--{name}" in argv]
-    try:
-        resolved = getResolvedOptions(list(argv), [*required, *present])
-    except Exception as exc:  # argparse raises SystemExit-like errors inside
-        raise ConfigError(f"bad job arguments: {exc}") from exc
-    return {k: v for k, v in resolved.items() if k in {*required, *present}}
+        try:
+            resolved = getResolvedOptions(list(argv), names)
+        except Exception as exc:  # GlueArgumentError and reserved-name errors
+            raise ConfigError(f"bad job arguments: {exc}") from exc
+    else:
+        resolved = _parse_job_arguments(argv, names)
+    return {k: v for k, v in resolved.items() if k in names}

@@ -18,7 +18,7 @@ from retail_lake.config import Settings
 from retail_lake.contracts.publish import check_published
 from retail_lake.jobs.errors import StepError
 from retail_lake.jobs.recording import recorded
-from retail_lake.storage import LakeStorage, open_storage
+from retail_lake.storage import LakeStorage, open_lake_storage
 from retail_lake.tracker import Tracker, open_tracker
 from retail_lake.workflow import Step, Workflow, daily
 
@@ -124,7 +124,7 @@ def run_pipeline(
         spark = build_spark(settings)
     tracker = open_tracker(settings)
     check_published(tracker)
-    run = LocalRun(settings, open_storage(settings.lake), spark, tracker, workflow.name)
+    run = LocalRun(settings, open_lake_storage(settings), spark, tracker, workflow.name)
     result = RunResult(days)
     ordered = workflow.ordered()
     for day in days:

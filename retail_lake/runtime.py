@@ -1,9 +1,8 @@
 """The job runtime: one way to get a SparkSession for ``--platform local|glue|emr``.
 
-This is the only module that imports ``awsglue`` (and only on Glue, where the
-runtime provides ``GlueContext``); transforms receive plain DataFrames and never
-learn which platform they run on. Spark tuning for each platform lives here, not
-in the jobs.
+Transforms receive plain DataFrames and never learn which platform they run on.
+Spark tuning for each platform lives here, not in the jobs. Nothing here imports
+``awsglue``: EMR Serverless images do not have it, and the jobs need none of it.
 """
 
 from __future__ import annotations
@@ -11,8 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,19 +68,23 @@ def spark_conf(settings: Settings) -> dict[str, str]:
 
 @dataclass
 class JobContext:
-    """What a job gets from the runtime: a session, its settings and the Glue job, if any."""
+    """What a job gets from the runtime: its SparkSession, settings and name."""
 
     spark: Any
     settings: Settings
     job_name: str
-    glue_job: Any = None
-    glue_context: Any = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    owns_session: bool = False
 
     def commit(self) -> None:
-        """Commit the Glue job (bookmarks); a no-op on EMR and locally."""
-        if self.glue_job is not None:
-            self.glue_job.commit()
+        """End the job: stop the session if this runtime started it (EMR, local scripts).
+
+        On Glue the service owns the session and stops it itself, and a session that
+        existed before the job (a notebook, the test suite) is left running. Glue job
+        bookmarks are disabled (the extraction watermarks live in the tracker), so
+        there is nothing for ``awsglue.job.Job.commit`` to record.
+        """
+        if self.owns_session and self.settings.platform != "glue":
+            self.spark.stop()
 
 
 def quiet_py4j() -> None:
@@ -91,36 +93,39 @@ def quiet_py4j() -> None:
 
 
 def build_spark(settings: Settings, app_name: str = "retail-lake"):
-    """A SparkSession for EMR or local runs (Glue goes through :func:`build_context`)."""
+    """The SparkSession for the platform, with the settings of :func:`spark_conf`.
+
+    Glue 5.0 and EMR Serverless start the driver with a session already configured
+    (Glue Data Catalog as metastore, S3 committers, the job's workers);
+    ``getOrCreate`` returns it and the ``spark.sql.*`` settings apply at run time.
+    Locally the builder creates the session from the whole table.
+    """
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
     quiet_py4j()
     builder = SparkSession.builder.appName(app_name)
-    for key, value in spark_conf(settings).items():
+    conf = spark_conf(settings)
+    for key, value in conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
+    for key, value in conf.items():
+        if key.startswith("spark.sql.") and key != "spark.sql.warehouse.dir":
+            spark.conf.set(key, value)
     spark.sparkContext.setLogLevel("WARN")
     return spark
 
 
-def build_context(
-    settings: Settings, job_name: str, job_args: Mapping[str, str] | None = None
-) -> JobContext:
-    """Build the job context for the configured platform."""
-    if settings.platform == "glue":
-        quiet_py4j()
-        from awsglue.context import GlueContext  # only available inside the Glue runtime
-        from awsglue.job import Job
-        from pyspark.context import SparkContext
+def build_context(settings: Settings, job_name: str) -> JobContext:
+    """Build the job context for the configured platform.
 
-        glue_context = GlueContext(SparkContext.getOrCreate())
-        spark = glue_context.spark_session
-        for key, value in spark_conf(settings).items():
-            if key.startswith("spark.sql."):
-                spark.conf.set(key, value)
-        job = Job(glue_context)
-        job.init(job_name, dict(job_args or {"JOB_NAME": job_name}))
-        return JobContext(spark, settings, job_name, glue_job=job, glue_context=glue_context)
-    return JobContext(build_spark(settings, job_name), settings, job_name)
+    The same code serves Glue, EMR and local runs: the jobs use DataFrames only, and
+    the one thing a ``GlueContext`` offered them (the JDBC details of a Glue
+    connection) comes from the Glue API instead (:mod:`retail_lake.source_db`), so
+    no ``awsglue`` JVM classes are needed on any platform.
+    """
+    from pyspark.sql import SparkSession
+
+    existed = SparkSession.getActiveSession() is not None
+    return JobContext(build_spark(settings, job_name), settings, job_name, owns_session=not existed)

@@ -8,10 +8,17 @@ platform keeps them somewhere else:
   (``RETAIL_LAKE_DB_PASSWORD``);
 * **EMR**: the Secrets Manager secret ``settings.db_secret_id`` in the RDS format
   (JSON with ``username``, ``password``, ``host``, ``port``, ``dbname``);
-* **Glue**: the Glue Connection ``settings.glue_connection``, read through the
-  job's own ``GlueContext.extract_jdbc_conf`` (the only Glue API used here, and
-  only on the object the runtime passes in), with the secret taking precedence for
-  the credentials when both are configured, because rotation updates the secret.
+* **Glue**: the Glue Connection ``settings.glue_connection`` (its URL, and its
+  ``SECRET_ID`` or user and password), read through the Glue API, with the job's own
+  secret taking precedence for the credentials when both are configured, because
+  rotation updates the secret.
+
+One driver serves every platform: MariaDB Connector/J, which talks to MySQL and
+Aurora MySQL as well as MariaDB. ``retail-lake deploy`` uploads its jar next to the
+job scripts and the templates put it on the classpath (``--extra-jars`` on Glue,
+``--jars`` on EMR), so the driver the tests run is the driver AWS runs. URLs keep
+the ``jdbc:mysql:`` scheme: Spark picks its MySQL dialect (backquoted identifiers)
+by that prefix, and Connector/J 2.x accepts it (3.x needs ``permitMysqlScheme``).
 
 Whatever the source, the password ends up only in :meth:`SourceDatabase.jdbc_properties`
 (handed to the JDBC driver) and is scrubbed from every message by
@@ -34,9 +41,7 @@ if TYPE_CHECKING:
     from retail_lake.config import Settings
 
 MARIADB_DRIVER = "org.mariadb.jdbc.Driver"
-"""The driver of the local adapter (Debian ``libmariadb-java``; DESIGN §9)."""
-MYSQL_DRIVER = "com.mysql.cj.jdbc.Driver"
-"""MySQL Connector/J, which Glue ships for ``mysql`` connections."""
+"""MariaDB Connector/J (Debian ``libmariadb-java``), the driver on every platform."""
 
 
 class SourceConfigError(ValueError):
@@ -120,16 +125,6 @@ def split_jdbc_url(url: str) -> tuple[str, str | None, str | None]:
     return clean, user, password
 
 
-def default_driver(url: str, platform: str) -> str:
-    """The driver class for a URL: MariaDB locally, MySQL Connector/J on AWS.
-
-    A ``jdbc:mariadb:`` URL always means the MariaDB driver.
-    """
-    if url.startswith("jdbc:mariadb:") or platform == "local":
-        return MARIADB_DRIVER
-    return MYSQL_DRIVER
-
-
 def _secret_values(secret_id: str, region: str, boto3_session: boto3.Session | None) -> dict:
     """The RDS-style JSON secret; errors name the secret, never its value."""
     if boto3_session is None:
@@ -165,18 +160,29 @@ def _url_from_secret(values: Mapping[str, Any], engine_scheme: str = "mysql") ->
     return f"jdbc:{engine_scheme}://{host}:{int(port)}/{database}"
 
 
-def _glue_connection(glue_context: Any, name: str) -> dict[str, Any]:
+def _glue_connection(name: str, region: str, boto3_session: boto3.Session | None) -> dict:
+    """``JDBC_CONNECTION_URL``, ``USERNAME``/``PASSWORD`` or ``SECRET_ID`` of a Glue connection.
+
+    Read through the Glue API rather than ``GlueContext.extract_jdbc_conf``: the
+    result is the same, EMR and the rehearsal can read it too, and the job needs no
+    Glue JVM classes.
+    """
+    if boto3_session is None:
+        import boto3
+
+        boto3_session = boto3.Session(region_name=region)
+    client = boto3_session.client("glue", region_name=region)
     try:
-        conf = glue_context.extract_jdbc_conf(name)
-    except Exception as exc:
+        connection = client.get_connection(Name=name, HidePassword=False)["Connection"]
+    except Exception as exc:  # botocore ClientError, endpoint errors
         raise SourceConfigError(
-            f"cannot read the Glue connection {name!r}: {type(exc).__name__}"
+            f"cannot read the Glue connection {name!r}: {type(exc).__name__}: {exc}"
         ) from None
-    return dict(conf or {})
+    return dict(connection.get("ConnectionProperties") or {})
 
 
 def _with_database(url: str, database: str | None) -> str:
-    """Glue's ``extract_jdbc_conf`` URL has no database path; add it when missing."""
+    """A connection URL without a database path gets the secret's ``dbname``."""
     parts = urlsplit(url.removeprefix("jdbc:"))
     if parts.path.strip("/") or not database:
         return url
@@ -185,7 +191,6 @@ def _with_database(url: str, database: str | None) -> str:
 
 def resolve_source(
     settings: Settings,
-    glue_context: Any = None,
     boto3_session: boto3.Session | None = None,
 ) -> SourceDatabase:
     """The source database for ``settings`` on its platform (see the module docstring).
@@ -200,18 +205,20 @@ def resolve_source(
     origin: list[str] = []
     database: str | None = None
 
-    if settings.glue_connection and glue_context is not None:
-        conf = _glue_connection(glue_context, settings.glue_connection)
-        url = conf.get("fullUrl") or conf.get("url")
-        user, password = conf.get("user"), conf.get("password")
+    secret_id = settings.db_secret_id
+    if settings.glue_connection and settings.platform == "glue":
+        conf = _glue_connection(settings.glue_connection, settings.region, boto3_session)
+        url = conf.get("JDBC_CONNECTION_URL")
+        user, password = conf.get("USERNAME"), conf.get("PASSWORD")
+        secret_id = secret_id or conf.get("SECRET_ID")
         origin.append(f"glue connection {settings.glue_connection}")
 
-    if settings.db_secret_id:
-        values = _secret_values(settings.db_secret_id, settings.region, boto3_session)
+    if secret_id:
+        values = _secret_values(secret_id, settings.region, boto3_session)
         user, password = str(values["username"]), str(values["password"])
         database = values.get("dbname") or values.get("database")
         url = url or _url_from_secret(values)
-        origin.append(f"secret {settings.db_secret_id}")
+        origin.append(f"secret {secret_id}")
 
     if settings.jdbc_url:
         clean, url_user, url_password = split_jdbc_url(settings.jdbc_url)
@@ -238,6 +245,6 @@ def resolve_source(
         url=clean,
         user=user,
         password=password or "",
-        driver=default_driver(clean, settings.platform),
+        driver=MARIADB_DRIVER,
         origin=" + ".join(origin) or "settings",
     )

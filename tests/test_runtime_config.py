@@ -102,9 +102,45 @@ def test_local_spark_conf_suits_two_cores(tmp_path):
 
 def test_local_context_is_a_plain_spark_session_with_the_running_python(spark, tmp_path):
     context = build_context(build_settings({"lake": str(tmp_path)}, env={}), "test-job")
-    assert context.glue_job is None and context.glue_context is None
+    assert context.spark is spark  # the session that existed is reused ...
     assert context.spark.range(3).count() == 3
-    context.commit()  # a no-op outside Glue
+    context.commit()
+    assert spark.range(2).count() == 2  # ... and not stopped by the job's commit
     import os
 
     assert os.environ["PYSPARK_PYTHON"] == sys.executable
+
+
+def test_emr_and_local_arguments_resolve_without_awsglue(monkeypatch):
+    """EMR Serverless images have no awsglue: importing it there must never happen."""
+    monkeypatch.setitem(sys.modules, "awsglue", None)
+    monkeypatch.setitem(sys.modules, "awsglue.utils", None)
+    argv = ["aggregate.py", "--lake", "s3://b", "--platform", "emr", "--end_date=2026-01-06"]
+    assert resolve_job_arguments(argv, REQUIRED, OPTIONAL) == {
+        "lake": "s3://b",
+        "platform": "emr",
+        "end_date": "2026-01-06",
+    }
+    with pytest.raises(ConfigError, match="lake"):
+        resolve_job_arguments(["aggregate.py", "--platform", "emr"], REQUIRED, OPTIONAL)
+
+
+def test_glue_arguments_go_through_awsglue(monkeypatch):
+    """On Glue the runtime's getResolvedOptions parses; with awsglue missing that fails."""
+    argv = ["x.py", "--lake", "s3://b", "--platform", "glue", "--JOB_RUN_ID", "jr_1"]
+    assert resolve_job_arguments(argv, REQUIRED, OPTIONAL) == {"lake": "s3://b", "platform": "glue"}
+    monkeypatch.setitem(sys.modules, "awsglue.utils", None)
+    with pytest.raises(ImportError):
+        resolve_job_arguments(argv, REQUIRED, OPTIONAL)
+
+
+def test_rehearsal_switch_keeps_the_s3_lake_for_every_port_but_storage(tmp_path):
+    from retail_lake.storage import LocalStorage, S3Storage, open_lake_storage
+
+    values = {"lake": "s3://bucket", "platform": "emr"}
+    plain = build_settings(values, env={})
+    assert isinstance(open_lake_storage(plain), S3Storage)
+    rehearsed = build_settings({**values, "rehearsal_lake_dir": str(tmp_path)}, env={})
+    assert rehearsed.lake == "s3://bucket" and rehearsed.tracker == "aws"
+    storage = open_lake_storage(rehearsed)
+    assert isinstance(storage, LocalStorage) and storage.root == str(tmp_path)

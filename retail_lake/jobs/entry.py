@@ -20,7 +20,7 @@ from retail_lake.contracts.publish import check_published
 from retail_lake.jobs.recording import recorded
 from retail_lake.pipeline import date_range
 from retail_lake.runtime import JobContext, build_context
-from retail_lake.storage import LakeStorage, open_storage
+from retail_lake.storage import LakeStorage, open_lake_storage
 from retail_lake.tracker import Tracker, open_tracker
 
 log = logging.getLogger(__name__)
@@ -78,17 +78,21 @@ class Job:
         self.context.commit()
 
 
-def _workflow_business_date(args: dict[str, str], settings: Settings) -> str | None:
-    """The ``business_date`` run property of the Glue workflow run this job belongs to."""
+def workflow_run_properties(args: dict[str, str], settings: Settings) -> dict[str, str]:
+    """The run properties of the Glue workflow run this job belongs to (none elsewhere).
+
+    Glue passes ``--WORKFLOW_NAME`` and ``--WORKFLOW_RUN_ID`` to every job a workflow
+    trigger starts; the dates of the run are properties of that run, set by whoever
+    started it (the completeness check, or ``retail-lake run --platform glue``).
+    """
     if "WORKFLOW_NAME" not in args or "WORKFLOW_RUN_ID" not in args:
-        return None
+        return {}
     import boto3
 
     glue = boto3.client("glue", region_name=settings.region)
-    properties = glue.get_workflow_run_properties(
+    return glue.get_workflow_run_properties(
         Name=args["WORKFLOW_NAME"], RunId=args["WORKFLOW_RUN_ID"]
     )["RunProperties"]
-    return properties.get("business_date")
 
 
 def parse_date(text: str, what: str) -> dt.date:
@@ -102,11 +106,15 @@ def start_job(argv: Sequence[str], job_name: str) -> Job:
     """Resolve arguments with ``getResolvedOptions`` and build the job for its platform."""
     args = resolve_job_arguments(argv, REQUIRED, OPTIONAL)
     settings = build_settings({k: v for k, v in args.items() if k not in _NOT_SETTINGS})
-    day_text = args.get("business_date") or _workflow_business_date(args, settings)
-    if not day_text:
+    dates = {k: args[k] for k in ("business_date", "end_date") if args.get(k)}
+    if not dates.get("business_date"):
+        dates = workflow_run_properties(args, settings)
+    if not dates.get("business_date"):
         raise ConfigError(f"{job_name}: no --business_date and no workflow run property")
-    start = parse_date(day_text, "business_date")
-    end = parse_date(args["end_date"], "end_date") if args.get("end_date") else None
+    start = parse_date(dates["business_date"], "business_date")
+    end = parse_date(dates["end_date"], "end_date") if dates.get("end_date") else None
+    if end is not None and end < start:
+        raise ConfigError(f"end_date {end} is before business_date {start}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     tracker = open_tracker(settings)
     published = check_published(tracker, strict=settings.platform != "local")
@@ -117,6 +125,6 @@ def start_job(argv: Sequence[str], job_name: str) -> Job:
         contracts().content_hash,
         published.version if published else "none",
     )
-    context = build_context(settings, args.get("JOB_NAME", job_name), args)
-    storage = open_storage(settings.lake)
+    context = build_context(settings, args.get("JOB_NAME", job_name))
+    storage = open_lake_storage(settings)
     return Job(job_name, context, settings, storage, date_range(start, end), tracker)

@@ -440,16 +440,14 @@ def run(
     day: dt.date,
     *,
     tracker: Tracker | None = None,
-    glue_context: Any = None,
     source: SourceDatabase | None = None,
     retry: RetryPolicy | None = None,
     tables: Sequence[str] = RETAIL_TABLES,
 ) -> ExtractReport:
     """Extract load ``day`` of every source table into ``raw/`` (see the module docstring).
 
-    ``tracker`` defaults to :func:`open_tracker` of ``settings``; ``glue_context`` is
-    the runtime's ``GlueContext`` on Glue (for the Glue connection); ``source``
-    overrides the resolved connection. Returns the run report, also written to
+    ``tracker`` defaults to :func:`open_tracker` of ``settings``; ``source``
+    overrides the connection resolved from ``settings``. Returns the run report, also written to
     ``_control/reports/<day>/extract.json``; the caller records it as the job run.
     """
     if type(day) is not dt.date:
@@ -457,7 +455,7 @@ def run(
     contracts_of = [source_table(name) for name in tables]
     retry = retry or RetryPolicy()
     tracker = tracker or open_tracker(settings)
-    source = source or resolve_source(settings, glue_context=glue_context)
+    source = source or resolve_source(settings)
     report = ExtractReport(
         day, source.describe(), settings.redacted(), started_at=dt.datetime.now(dt.UTC)
     )

@@ -9,7 +9,6 @@ both call :func:`run`, so the two cannot drift apart.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from pyspark.sql import SparkSession
 
@@ -26,12 +25,11 @@ def run(
     day: dt.date,
     *,
     tracker: Tracker | None = None,
-    glue_context: Any = None,
 ):
     if settings.source != "mysql":
         return ingest.run(spark, storage, day)
     from retail_lake.jobs import extract
 
-    report = extract.run(spark, storage, settings, day, tracker=tracker, glue_context=glue_context)
+    report = extract.run(spark, storage, settings, day, tracker=tracker)
     ingest.run(spark, storage, day, datasets=ingest.FILE_ONLY_DATASETS)
     return report
