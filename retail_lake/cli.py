@@ -306,6 +306,11 @@ def deploy(
     stack: str = typer.Option(..., help="CloudFormation stack name"),
     bucket: str = typer.Option(..., help="artifacts bucket"),
     platform: str = typer.Option("glue", help="glue or emr"),
+    wheel: Path | None = typer.Option(
+        None,
+        dir_okay=False,
+        help="the library wheel to upload (default: build it from the source checkout)",
+    ),
 ) -> None:
     """Build the wheel, upload scripts and artifacts, create or update the stack."""
     from retail_lake.deploy import DeployError
@@ -314,7 +319,7 @@ def deploy(
     if platform not in ("glue", "emr"):
         raise _fail("--platform must be glue or emr", 2)
     try:
-        result = run_deploy(stack, bucket, platform)
+        result = run_deploy(stack, bucket, platform, wheel=wheel)
     except DeployError as exc:
         raise _fail(f"deploy {stack}: {exc}") from None
     out.print(f"{result.action} {stack}: artifacts in s3://{bucket}/{result.prefix}")

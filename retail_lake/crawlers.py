@@ -13,12 +13,14 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field
+from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from retail_lake import resources
 from retail_lake.contracts import dataset
 
-DEFAULT_PATH = Path(__file__).resolve().parents[1] / "crawlers" / "crawlers.toml"
+DEFAULT_PATH = resources.path("crawlers/crawlers.toml")
 
 UPDATE_BEHAVIORS = ("UPDATE_IN_DATABASE", "LOG")
 DELETE_BEHAVIORS = ("LOG", "DELETE_FROM_DATABASE", "DEPRECATE_IN_DATABASE")
@@ -141,9 +143,10 @@ def _check(crawler: Crawler) -> None:
         raise CrawlerError(f"crawler {name}: CRAWL_NEW_FOLDERS_ONLY needs update = delete = LOG")
 
 
-def load_crawlers(path: Path | str | None = None) -> list[Crawler]:
+def load_crawlers(path: Path | str | Traversable | None = None) -> list[Crawler]:
     """The expanded crawlers of ``crawlers.toml``; names and tables must be unique."""
-    document = tomllib.loads(Path(path or DEFAULT_PATH).read_text("utf-8"))
+    source = Path(path) if isinstance(path, str) else path or DEFAULT_PATH
+    document = tomllib.loads(source.read_text("utf-8"))
     defaults = document.get("defaults", {})
     crawlers = [c for body in document.get("crawler", []) for c in _expand(body, defaults)]
     names = [c.name for c in crawlers]

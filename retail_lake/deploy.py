@@ -25,11 +25,14 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from retail_lake import resources
 from retail_lake.infra import BOOTSTRAP_TEMPLATE, LAMBDAS, TEMPLATES, lambda_key, wheel_key
-from retail_lake.infra._common import REPO, project_version
+from retail_lake.infra._common import PYPROJECT, project_version
+from retail_lake.sql import view_files
 from retail_lake.workflow import daily
 
 log = logging.getLogger(__name__)
@@ -37,7 +40,7 @@ log = logging.getLogger(__name__)
 PLATFORMS = ("glue", "emr")
 CAPABILITIES = ["CAPABILITY_IAM"]
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed, so the same sources give the same zip bytes
-_PACKAGE_SUFFIXES = {".py", ".toml", ".sql", ".json", ".yaml"}
+_PACKAGE_SUFFIXES = frozenset({".py", ".toml", ".sql", ".json", ".yaml", ".txt"})
 DEFAULT_ALERT_SENDER = "retail-lake@example.com"
 DEFAULT_ALERT_RECIPIENTS = ("data-team@example.com",)
 
@@ -64,7 +67,14 @@ class DeployResult:
 
 
 def build_wheel(out_dir: Path) -> Path:
-    """``pip wheel --no-deps`` of this project (dependencies come from Glue/EMR/the layer)."""
+    """``pip wheel --no-deps`` of this project (dependencies come from Glue/EMR/the layer).
+
+    Only a source checkout can be built; an installed package deploys with ``--wheel``.
+    """
+    try:
+        source = resources.require_checkout("building the wheel")
+    except resources.NoCheckoutError as exc:
+        raise DeployError(f"{exc}; pass the wheel to deploy with --wheel PATH") from None
     out_dir.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable,
@@ -75,7 +85,7 @@ def build_wheel(out_dir: Path) -> Path:
         "-q",
         "-w",
         str(out_dir),
-        str(REPO),
+        str(source),
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -93,14 +103,13 @@ def _zip_add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     archive.writestr(info, data)
 
 
-def package_files() -> list[Path]:
-    """Files of the ``retail_lake`` package that a Lambda zip carries, in a stable order."""
-    root = REPO / "retail_lake"
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file() and p.suffix in _PACKAGE_SUFFIXES and "__pycache__" not in p.parts
-    )
+def package_files() -> list[tuple[str, Traversable]]:
+    """``(name, file)`` of the ``retail_lake`` package a Lambda zip carries, in a stable order.
+
+    Read through importlib.resources, so the bundled files (symlinks in a checkout)
+    are stored with their real content, from a checkout or an installed package alike.
+    """
+    return resources.package_files(_PACKAGE_SUFFIXES)
 
 
 def lambda_zip(name: str) -> bytes:
@@ -108,13 +117,22 @@ def lambda_zip(name: str) -> bytes:
 
     Third-party modules (awswrangler, pandas) come from the AWS SDK for pandas layer.
     """
-    handler = REPO / LAMBDAS[name] / "handler.py"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        _zip_add(archive, "handler.py", handler.read_bytes())
-        for path in package_files():
-            _zip_add(archive, path.relative_to(REPO).as_posix(), path.read_bytes())
+        _zip_add(archive, "handler.py", resources.read_bytes(f"{LAMBDAS[name]}/handler.py"))
+        for archive_name, source in package_files():
+            _zip_add(archive, archive_name, source.read_bytes())
     return buffer.getvalue()
+
+
+def check_wheel(wheel: Path) -> Path:
+    """A wheel given to deploy must exist and be this version's (templates name that file)."""
+    expected = wheel_key().rsplit("/", 1)[-1]
+    if not wheel.is_file():
+        raise DeployError(f"--wheel {wheel}: no such file")
+    if wheel.name != expected:
+        raise DeployError(f"--wheel {wheel}: expected {expected} (this installation's version)")
+    return wheel
 
 
 def collect_artifacts(wheel: Path) -> dict[str, bytes]:
@@ -123,20 +141,20 @@ def collect_artifacts(wheel: Path) -> dict[str, bytes]:
     artifacts: dict[str, bytes] = {}
     for step in workflow.ordered():
         if step.script:
-            artifacts[step.script] = (REPO / step.script).read_bytes()
+            artifacts[step.script] = resources.read_bytes(step.script)
     artifacts[wheel_key()] = wheel.read_bytes()
     for name in LAMBDAS:
         artifacts[lambda_key(name)] = lambda_zip(name)
     for template in TEMPLATES:
         artifacts[f"cloudformation/{template.name}"] = template.read_bytes()
-    for view in sorted((REPO / "retail_lake" / "sql" / "views").glob("*.sql")):
+    for view in view_files():
         artifacts[f"sql/views/{view.name}"] = view.read_bytes()
     return artifacts
 
 
 def artifact_prefix(artifacts: Mapping[str, bytes]) -> str:
     """``retail-lake/<version>-<12 hex>/``: content-addressed, stable across wheel rebuilds."""
-    digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes())
+    digest = hashlib.sha256(PYPROJECT.read_bytes())
     for key in sorted(artifacts):
         if key == wheel_key():
             continue
@@ -292,9 +310,17 @@ def deploy(
     pass a stubbed one because moto cannot create the nested stacks' resources.
     Once the stack is complete the contracts are published to its metadata table
     (:func:`publish_contracts`; with ``wait=False``, run ``retail-lake contracts publish``).
+    ``wheel`` is a built library wheel; without it the checkout is built (an
+    installation without a checkout must pass one).
     """
     if platform not in PLATFORMS:
         raise DeployError(f"--platform must be glue or emr for deploy, got {platform!r}")
+    # Build before touching AWS, so a missing wheel fails before any stack changes.
+    with tempfile.TemporaryDirectory(prefix="retail-lake-wheel-") as tmp:
+        built = check_wheel(wheel) if wheel else wheel_builder(Path(tmp))
+        artifacts = collect_artifacts(built)
+    prefix = artifact_prefix(artifacts)
+
     import boto3
 
     session = boto3_session or boto3.Session()
@@ -313,10 +339,6 @@ def deploy(
     )
     access_logs = _outputs(cfn, bootstrap).get("AccessLogBucketName", f"{bucket}-logs")
 
-    with tempfile.TemporaryDirectory(prefix="retail-lake-wheel-") as tmp:
-        built = wheel or wheel_builder(Path(tmp))
-        artifacts = collect_artifacts(built)
-    prefix = artifact_prefix(artifacts)
     uploaded = upload(s3, bucket, prefix, artifacts)
     log.info("uploaded %d artifacts to s3://%s/%s", len(uploaded), bucket, prefix)
 

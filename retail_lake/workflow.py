@@ -10,10 +10,13 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.abc import Traversable
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFINITION = REPO_ROOT / "workflows" / "daily.toml"
+from retail_lake import resources
+
+DEFINITION = resources.path("workflows/daily.toml")
+"""The bundled copy of ``workflows/daily.toml`` (the same file in a checkout)."""
 
 
 class WorkflowError(ValueError):
@@ -66,7 +69,7 @@ class Workflow:
         return {**self.arguments, **step.arguments}
 
 
-def load_workflow(path: Path = DEFINITION) -> Workflow:
+def load_workflow(path: Path | Traversable = DEFINITION) -> Workflow:
     document = tomllib.loads(path.read_text("utf-8"))
     steps = tuple(
         Step(

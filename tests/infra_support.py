@@ -12,6 +12,7 @@ from retail_lake.deploy import build_wheel
 from retail_lake.infra import BOOTSTRAP_TEMPLATE, TEMPLATES
 
 ALL_TEMPLATES = (*TEMPLATES, BOOTSTRAP_TEMPLATE)
+REPO = Path(__file__).resolve().parents[1]
 
 
 def load(path: Path) -> dict[str, Any]:

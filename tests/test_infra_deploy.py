@@ -18,9 +18,8 @@ from botocore.stub import Stubber
 from retail_lake import deploy
 from retail_lake.contracts import contracts
 from retail_lake.contracts.publish import check_published
-from retail_lake.infra._common import REPO
 from retail_lake.tracker import DynamoDBTracker, create_dynamodb_tables
-from tests.infra_support import built_wheel  # noqa: F401
+from tests.infra_support import REPO, built_wheel  # noqa: F401
 
 STACK = "rl-test"
 BUCKET = "rl-artifacts"

@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 
 from retail_lake import deploy, infra
-from retail_lake.infra._common import REPO
-from tests.infra_support import ALL_TEMPLATES, built_wheel, load  # noqa: F401
+from tests.infra_support import ALL_TEMPLATES, REPO, built_wheel, load  # noqa: F401
 
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 ARTIFACT = "${ArtifactPrefix}"

@@ -9,9 +9,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from retail_lake import resources
 from retail_lake.contracts import contracts
 
-TARGET = Path(__file__).resolve().parents[2] / "docs" / "datasets.md"
+TARGET_NAME = "docs/datasets.md"
+
+
+def target() -> Path:
+    """``docs/datasets.md`` of the source checkout (the docs are not part of the package)."""
+    return resources.require_checkout("python -m retail_lake.contracts.docs") / TARGET_NAME
 
 
 def render() -> str:
@@ -61,12 +67,17 @@ def render() -> str:
 
 def main(argv: list[str]) -> int:
     text = render()
+    try:
+        path = target()
+    except resources.NoCheckoutError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if "--write" in argv:
-        TARGET.write_text(text, encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         return 0
-    current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
     if current != text:
-        print(f"{TARGET} is stale: run python -m retail_lake.contracts.docs --write")
+        print(f"{TARGET_NAME} is stale: run python -m retail_lake.contracts.docs --write")
         return 1
     return 0
 

@@ -10,13 +10,14 @@ them; ``--check`` (and ``tests/test_infra_generated.py``) fails on drift.
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.abc import Traversable
 
+from retail_lake import resources
 from retail_lake.infra._common import (
+    BOOTSTRAP_TEMPLATE,
     EMR_ASL,
     LAMBDAS,
     ORDERS_TEMPLATE,
-    REPO,
     ROOT_TEMPLATE,
     WORKFLOW_TEMPLATE,
     lambda_key,
@@ -27,13 +28,18 @@ from retail_lake.infra.emr import render_asl, state_machine_definition
 from retail_lake.infra.template import build_template, render_template
 from retail_lake.workflow import Workflow, daily
 
-BOOTSTRAP_TEMPLATE = REPO / "cloudformation" / "bootstrap.yaml"
 TEMPLATES = (ROOT_TEMPLATE, WORKFLOW_TEMPLATE, ORDERS_TEMPLATE)
 """Templates deploy uploads under ``<prefix>cloudformation/`` (the root and its nested stacks)."""
 
+GENERATED = {
+    WORKFLOW_TEMPLATE: "cloudformation/daily_workflow.yaml",
+    EMR_ASL: "workflows/daily_emr.asl.json",
+}
+"""Each generated file -> its name in the repository (and among the bundled files)."""
 
-def generated_files(workflow: Workflow | None = None) -> dict[Path, str]:
-    """Path -> content of every generated, checked-in artifact."""
+
+def generated_files(workflow: Workflow | None = None) -> dict[Traversable, str]:
+    """File -> content of every generated, checked-in artifact."""
     workflow = workflow or daily()
     return {
         WORKFLOW_TEMPLATE: render_template(build_template(workflow)),
@@ -41,27 +47,29 @@ def generated_files(workflow: Workflow | None = None) -> dict[Path, str]:
     }
 
 
-def drifted(workflow: Workflow | None = None) -> list[Path]:
-    """Generated files whose checked-in content differs from a fresh rendering."""
+def drifted(workflow: Workflow | None = None) -> list[Traversable]:
+    """Generated files whose checked-in (bundled) content differs from a fresh rendering."""
     out = []
     for path, text in generated_files(workflow).items():
-        if not path.exists() or path.read_text("utf-8") != text:
+        if not path.is_file() or path.read_text("utf-8") != text:
             out.append(path)
     return out
 
 
-def write(workflow: Workflow | None = None) -> list[Path]:
-    """Rewrite the generated files; returns those that changed."""
+def write(workflow: Workflow | None = None) -> list[str]:
+    """Rewrite the generated files of the checkout; returns the names of those that changed."""
+    root = resources.require_checkout("python -m retail_lake.infra --write")
     changed = drifted(workflow)
     for path, text in generated_files(workflow).items():
         if path in changed:
-            path.write_text(text, "utf-8")
-    return changed
+            (root / GENERATED[path]).write_text(text, "utf-8")
+    return [GENERATED[path] for path in changed]
 
 
 __all__ = [
     "BOOTSTRAP_TEMPLATE",
     "EMR_ASL",
+    "GENERATED",
     "LAMBDAS",
     "ROOT_TEMPLATE",
     "TEMPLATES",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from retail_lake.infra import REPO, drifted, write
+from retail_lake.infra import GENERATED, drifted, write
+from retail_lake.resources import NoCheckoutError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,12 +16,17 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--check", action="store_true", help="exit 1 when a file drifted")
     args = parser.parse_args(argv)
     if args.write:
-        for path in write():
-            print(f"wrote {path.relative_to(REPO)}")
+        try:
+            written = write()
+        except NoCheckoutError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        for name in written:
+            print(f"wrote {name}")
         return 0
     stale = drifted()
     for path in stale:
-        print(f"drifted: {path.relative_to(REPO)} (run: python -m retail_lake.infra --write)")
+        print(f"drifted: {GENERATED[path]} (run: python -m retail_lake.infra --write)")
     return 1 if stale else 0
 
 

@@ -9,24 +9,25 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
-CLOUDFORMATION = REPO / "cloudformation"
-ROOT_TEMPLATE = CLOUDFORMATION / "retail_lake.yaml"
-WORKFLOW_TEMPLATE = CLOUDFORMATION / "daily_workflow.yaml"
-ORDERS_TEMPLATE = CLOUDFORMATION / "orders.yaml"
-EMR_ASL = REPO / "workflows" / "daily_emr.asl.json"
-LOCK_FILE = REPO / "requirements.lock.txt"
-PYPROJECT = REPO / "pyproject.toml"
+from retail_lake import resources
+
+# The bundled copies (see retail_lake.resources): the checked-in files in a checkout.
+ROOT_TEMPLATE = resources.path("cloudformation/retail_lake.yaml")
+WORKFLOW_TEMPLATE = resources.path("cloudformation/daily_workflow.yaml")
+ORDERS_TEMPLATE = resources.path("cloudformation/orders.yaml")
+BOOTSTRAP_TEMPLATE = resources.path("cloudformation/bootstrap.yaml")
+EMR_ASL = resources.path("workflows/daily_emr.asl.json")
+LOCK_FILE = resources.path("requirements.lock.txt")
+PYPROJECT = resources.path(resources.PYPROJECT)
 
 # Lake zones (DESIGN §3). Jobs read landing/ and own the others; nobody but the
 # uploaders writes landing/.
 READ_ONLY_ZONES = ("landing",)
 JOB_ZONES = ("raw", "validated", "quarantine", "curated", "_control")
 
-# Lambda packages: name -> directory holding handler.py.
+# Lambda packages: name -> directory holding handler.py (a resources name too).
 LAMBDAS = {
     "file_arrived": "lambdas/file_arrived",
     "check_completeness": "lambdas/check_completeness",

@@ -15,18 +15,22 @@ import json
 import re
 import sys
 from collections.abc import Iterator
+from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
-ASL_FILE = REPO / "workflows" / "order_events.asl.json"
-TEMPLATE_FILE = REPO / "cloudformation" / "orders.yaml"
+from retail_lake import resources
+
+ASL_NAME = "workflows/order_events.asl.json"
+TEMPLATE_NAME = "cloudformation/orders.yaml"
+ASL_FILE = resources.path(ASL_NAME)
+TEMPLATE_FILE = resources.path(TEMPLATE_NAME)
 BEGIN = "# BEGIN order_events.asl.json (generated: python -m retail_lake.orders.asl --write)"
 END = "# END order_events.asl.json"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
-def load_definition(path: Path = ASL_FILE) -> dict[str, Any]:
+def load_definition(path: Path | Traversable = ASL_FILE) -> dict[str, Any]:
     return json.loads(path.read_text("utf-8"))
 
 
@@ -66,7 +70,9 @@ def embed(template_text: str, definition: dict[str, Any]) -> str:
     return template_text[: match.start()] + block + template_text[match.end() :]
 
 
-def is_current(template: Path = TEMPLATE_FILE, asl: Path = ASL_FILE) -> bool:
+def is_current(
+    template: Path | Traversable = TEMPLATE_FILE, asl: Path | Traversable = ASL_FILE
+) -> bool:
     text = template.read_text("utf-8")
     return embed(text, load_definition(asl)) == text
 
@@ -78,10 +84,15 @@ def main(argv: list[str] | None = None) -> int:
     text = TEMPLATE_FILE.read_text("utf-8")
     updated = embed(text, load_definition())
     if args.write:
-        TEMPLATE_FILE.write_text(updated, "utf-8")
+        try:
+            target = resources.require_checkout("python -m retail_lake.orders.asl --write")
+        except resources.NoCheckoutError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        (target / TEMPLATE_NAME).write_text(updated, "utf-8")
         return 0
     if updated != text:
-        print(f"{TEMPLATE_FILE} is out of date; run python -m retail_lake.orders.asl --write")
+        print(f"{TEMPLATE_NAME} is out of date; run python -m retail_lake.orders.asl --write")
         return 1
     return 0
 

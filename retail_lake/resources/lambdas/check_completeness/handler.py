@@ -1,0 +1,1 @@
+../../../../lambdas/check_completeness/handler.py

@@ -1,0 +1,1 @@
+../../../../lambdas/file_arrived/handler.py

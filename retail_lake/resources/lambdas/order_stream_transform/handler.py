@@ -1,0 +1,1 @@
+../../../../lambdas/order_stream_transform/handler.py

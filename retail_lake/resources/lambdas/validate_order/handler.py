@@ -1,0 +1,1 @@
+../../../../lambdas/validate_order/handler.py
