@@ -7,17 +7,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 LAKE ?= lake
 
-.PHONY: help setup system-deps venv run test bench lint format clean
+.PHONY: help setup system-deps venv run test rehearse rehearsal-envs bench lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-system-deps: ## install a JVM, MariaDB + its JDBC jar and Chromium via apt (as root), or say what is missing
+system-deps: ## install a JVM, MariaDB + its JDBC jar, Chromium and Node.js via apt (as root), or say what is missing
 	@missing=""; \
 	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	{ command -v mariadbd >/dev/null 2>&1 || test -x /usr/sbin/mariadbd; } || missing="$$missing mariadb-server"; \
 	test -f /usr/share/java/mariadb-java-client.jar || missing="$$missing libmariadb-java"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	$(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
@@ -50,8 +51,16 @@ setup: system-deps venv ## everything `run` and `test` need
 run: setup ## generate data, load it into a throwaway MariaDB, run the daily pipeline
 	$(BIN)/retail-lake demo --lake $(LAKE)
 
-test: setup $(CHECKOV_VENV)/.installed ## the whole test suite (Spark, MariaDB, moto, cfn-lint, checkov)
+test: setup $(CHECKOV_VENV)/.installed rehearsal-envs ## the whole test suite (Spark, MariaDB, moto, cfn-lint, checkov, the rehearsal)
 	$(BIN)/python -m pytest
+
+# The rehearsal's environments (Glue 5.0 and EMR Serverless mirrors, asl-validator),
+# cached in .rehearsal/ like the checkov venv: rebuilt only when their requirements change.
+rehearsal-envs: setup
+	$(BIN)/python -m tests.rehearsal
+
+rehearse: setup rehearsal-envs ## deploy onto moto and run the jobs the way Glue 5.0 and EMR Serverless run them
+	$(BIN)/python -m pytest -m rehearsal
 
 # e.g. make bench BENCH_ARGS="--scales 1M --history 7 90 --repeats 1" for a quick look
 BENCH_ARGS ?=
@@ -75,4 +84,4 @@ superset-screenshot: ## refresh docs/superset_dashboard.png (needs Debian chromi
 	PYTHON=$(PYTHON) superset/run_local.sh $(LAKE) --screenshot docs/superset_dashboard.png
 
 clean: ## remove the venvs, the demo lake and caches
-	rm -rf $(VENV) $(CHECKOV_VENV) .venv-superset .local/superset $(LAKE) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .rehearsal .venv-superset .local/superset $(LAKE) build dist *.egg-info .pytest_cache .ruff_cache

@@ -311,15 +311,18 @@ def deploy(
         dir_okay=False,
         help="the library wheel to upload (default: build it from the source checkout)",
     ),
+    param: list[str] = typer.Option([], help="stack parameter KEY=VALUE (repeatable)"),
 ) -> None:
     """Build the wheel, upload scripts and artifacts, create or update the stack."""
+    from retail_lake.artifacts import parse_parameters
     from retail_lake.deploy import DeployError
     from retail_lake.deploy import deploy as run_deploy
 
     if platform not in ("glue", "emr"):
         raise _fail("--platform must be glue or emr", 2)
     try:
-        result = run_deploy(stack, bucket, platform, wheel=wheel)
+        parameters = parse_parameters(param)
+        result = run_deploy(stack, bucket, platform, wheel=wheel, parameters=parameters)
     except DeployError as exc:
         raise _fail(f"deploy {stack}: {exc}") from None
     out.print(f"{result.action} {stack}: artifacts in s3://{bucket}/{result.prefix}")

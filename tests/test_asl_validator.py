@@ -56,7 +56,7 @@ def test_intrinsic_arguments_stay_valid_after_substitution():
     definition = substituted_definition("workflows/daily_emr.asl.json")
     submit = definition["States"]["extract"]["Parameters"]["JobDriver"]["SparkSubmit"]
     arguments = submit["EntryPointArguments.$"]
-    assert arguments.startswith("States.Array(") and arguments.endswith("$.business_date)")
+    assert arguments.startswith("States.Array(") and arguments.endswith("$.end_date)")
     assert f"'s3://{PLAUSIBLE_VALUES['LakeBucket']}'" in arguments
     assert f"'{PLAUSIBLE_VALUES['JdbcUrl']}'" in arguments
     # Every quoted literal is closed: an even number of quotes, no stray escapes.

@@ -10,6 +10,7 @@ import io
 import re
 import tomllib
 import zipfile
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
@@ -47,6 +48,7 @@ def _expected_relative_keys() -> set[str]:
         "cloudformation/retail_lake.yaml",
         "cloudformation/daily_workflow.yaml",
         "cloudformation/orders.yaml",
+        "jars/mariadb-java-client.jar",
         *views,
     }
 
@@ -152,6 +154,8 @@ def test_deploy_creates_bootstrap_uploads_artifacts_and_creates_the_stack(aws, b
             == (REPO / f"glue_jobs/{script}.py").read_bytes()
         )
     assert objects[f"{prefix}dist/{built_wheel.name}"] == built_wheel.read_bytes()
+    jar = objects[f"{prefix}jars/mariadb-java-client.jar"]
+    assert jar == Path("/usr/share/java/mariadb-java-client.jar").read_bytes()
     assert (
         objects[f"{prefix}cloudformation/daily_workflow.yaml"]
         == (REPO / "cloudformation/daily_workflow.yaml").read_bytes()
@@ -270,3 +274,22 @@ def test_missing_stack_error_is_not_swallowed(aws):
         stub.add_client_error("describe_stacks", service_error_code="AccessDenied")
         with pytest.raises(ClientError):
             deploy.create_or_update(root, STACK, {}, template_url="https://x/y.yaml")
+
+
+def test_deploy_parameters_from_the_command_line():
+    from retail_lake.artifacts import parse_parameters
+
+    assert parse_parameters(["Source=mysql", "JdbcUrl=jdbc:mysql://h:3306/r?a=b"]) == {
+        "Source": "mysql",
+        "JdbcUrl": "jdbc:mysql://h:3306/r?a=b",
+    }
+    with pytest.raises(deploy.DeployError, match="KEY=VALUE"):
+        parse_parameters(["Source"])
+
+
+def test_deploy_without_a_jdbc_driver_says_where_to_get_one(monkeypatch, tmp_path):
+    from retail_lake.artifacts import jdbc_jar
+
+    monkeypatch.setenv("RETAIL_LAKE_JDBC_JAR", str(tmp_path / "absent.jar"))
+    with pytest.raises(deploy.DeployError, match="libmariadb-java"):
+        jdbc_jar()

@@ -20,6 +20,7 @@ from tests.infra_support import load
 PLUMBING = {
     "--platform",
     "--extra-py-files",
+    "--extra-jars",
     "--additional-python-modules",
     "--job-bookmark-option",
     "--job-language",
@@ -143,7 +144,11 @@ def test_local_runner_glue_triggers_and_state_machine_run_the_same_steps_in_orde
     for index, name in enumerate(local):  # the local order is an order Glue allows
         assert dag[name] <= set(local[:index])
 
-    chain, state = [], asl["StartAt"]
+    # The state machine first defaults end_date (Choice, then Pass), then runs the steps.
+    dates = asl["States"][asl["StartAt"]]
+    assert dates["Type"] == "Choice" and dates["Choices"][0]["Next"] == local[0]
+    assert asl["States"][dates["Default"]]["Next"] == local[0]
+    chain, state = [], local[0]
     while state:
         chain.append(state)
         state = asl["States"][state].get("Next")
@@ -174,6 +179,8 @@ def test_glue_job_arguments_are_the_definitions(template):
         )
         assert props["GlueVersion"] == "5.0" and props["Command"]["Name"] == "glueetl"
         assert ("Connections" in props) == step.needs_connection
+        jar = "s3://${ArtifactBucket}/${ArtifactPrefix}jars/mariadb-java-client.jar"
+        assert args.get("--extra-jars") == (jar if step.needs_connection else None)
 
 
 def _entry_point_arguments(state):
@@ -202,12 +209,25 @@ def test_emr_job_runs_get_the_definitions_arguments(asl):
             f"--{k}": v.replace("${AWS::Region}", "${AwsRegion}")
             for k, v in workflow.job_arguments(step).items()
         }
-        assert pairs == {**expected, "--platform": "emr", "--business_date": "$.business_date"}
+        dates = {"--business_date": "$.business_date", "--end_date": "$.end_date"}
+        assert pairs == {**expected, "--platform": "emr", **dates}
         driver = state["Parameters"]["JobDriver"]["SparkSubmit"]
         assert driver["EntryPoint"] == "s3://${ArtifactBucket}/${ArtifactPrefix}" + step.script
-        assert driver["SparkSubmitParameters"] == (
-            "--py-files s3://${ArtifactBucket}/${ArtifactPrefix}dist/" + infra.wheel_name()
+        parameters = driver["SparkSubmitParameters"].split(" ")
+        options = dict(zip(parameters[::2], parameters[1::2], strict=True))
+        artifacts = "s3://${ArtifactBucket}/${ArtifactPrefix}"
+        assert options["--py-files"] == artifacts + "dist/" + infra.wheel_name()
+        assert options.get("--jars") == (
+            artifacts + "jars/mariadb-java-client.jar" if step.needs_connection else None
         )
+        python = [
+            v for k, v in zip(parameters[::2], parameters[1::2], strict=True) if k == "--conf"
+        ]
+        assert python == [
+            "spark.emr-serverless.driverEnv.PYSPARK_DRIVER_PYTHON=/usr/bin/python3.11",
+            "spark.emr-serverless.driverEnv.PYSPARK_PYTHON=/usr/bin/python3.11",
+            "spark.executorEnv.PYSPARK_PYTHON=/usr/bin/python3.11",
+        ]
 
 
 def test_every_argument_is_a_job_option_and_a_setting():

@@ -1,10 +1,11 @@
-"""Infrastructure generated from the one workflow definition (DESIGN §7).
+"""Infrastructure generated from the one workflow definition.
 
 ``generated_files()`` renders every checked-in artifact that is derived from
 ``workflows/daily.toml`` and ``crawlers/crawlers.toml``: the nested stack
 ``cloudformation/daily_workflow.yaml`` (Glue Workflow, jobs, triggers, crawlers,
-EMR Serverless application and state machine) and the state machine's ASL
-``workflows/daily_emr.asl.json``. ``python -m retail_lake.infra --write`` writes
+EMR Serverless application and state machine), the state machine's ASL
+``workflows/daily_emr.asl.json`` and the EMR image recipe
+``cloudformation/emr_image/Dockerfile``. ``python -m retail_lake.infra --write`` writes
 them; ``--check`` (and ``tests/test_infra_generated.py``) fails on drift.
 """
 
@@ -25,15 +26,19 @@ from retail_lake.infra._common import (
     wheel_name,
 )
 from retail_lake.infra.emr import render_asl, state_machine_definition
+from retail_lake.infra.emr_image import dockerfile
 from retail_lake.infra.template import build_template, render_template
 from retail_lake.workflow import Workflow, daily
 
 TEMPLATES = (ROOT_TEMPLATE, WORKFLOW_TEMPLATE, ORDERS_TEMPLATE)
 """Templates deploy uploads under ``<prefix>cloudformation/`` (the root and its nested stacks)."""
 
+EMR_IMAGE_DOCKERFILE = resources.path("cloudformation/emr_image/Dockerfile")
+
 GENERATED = {
     WORKFLOW_TEMPLATE: "cloudformation/daily_workflow.yaml",
     EMR_ASL: "workflows/daily_emr.asl.json",
+    EMR_IMAGE_DOCKERFILE: "cloudformation/emr_image/Dockerfile",
 }
 """Each generated file -> its name in the repository (and among the bundled files)."""
 
@@ -44,6 +49,7 @@ def generated_files(workflow: Workflow | None = None) -> dict[Traversable, str]:
     return {
         WORKFLOW_TEMPLATE: render_template(build_template(workflow)),
         EMR_ASL: render_asl(state_machine_definition(workflow)),
+        EMR_IMAGE_DOCKERFILE: dockerfile(workflow),
     }
 
 
@@ -69,6 +75,7 @@ def write(workflow: Workflow | None = None) -> list[str]:
 __all__ = [
     "BOOTSTRAP_TEMPLATE",
     "EMR_ASL",
+    "EMR_IMAGE_DOCKERFILE",
     "GENERATED",
     "LAMBDAS",
     "ROOT_TEMPLATE",

@@ -114,3 +114,11 @@ def statement(sid: str, actions: list[str], resources: Any, **extra: Any) -> dic
         "Resource": resources,
         **extra,
     }
+
+
+JDBC_JAR_NAME = "mariadb-java-client.jar"
+
+
+def jdbc_jar_key() -> str:
+    """The JDBC driver jar that deploy uploads and both platforms put on the classpath."""
+    return f"jars/{JDBC_JAR_NAME}"

@@ -2,9 +2,9 @@
 
 Each job step becomes an ``emr-serverless:startJobRun.sync`` task (the execution
 waits for the job run), in the definition's order, with the definition's
-arguments plus ``--platform emr`` and ``--business_date`` from the execution input
-(``{"business_date": "YYYY-MM-DD"}``, what ``retail-lake run --platform emr`` and
-the completeness check send). The crawler step starts its crawlers. Every task
+arguments plus ``--platform emr`` and the dates from the execution input
+(``{"business_date": "YYYY-MM-DD", "end_date": "YYYY-MM-DD"}``, ``end_date``
+optional: what ``retail-lake run --platform emr`` and the completeness check send). The crawler step starts its crawlers. Every task
 retries transient failures and catches everything else into one Fail state that
 names the step.
 
@@ -18,11 +18,21 @@ import json
 import re
 from typing import Any
 
-from retail_lake.infra._common import artifact_uri, logical, placeholders, wheel_key
+from retail_lake.infra._common import (
+    artifact_uri,
+    jdbc_jar_key,
+    logical,
+    placeholders,
+    wheel_key,
+)
 from retail_lake.workflow import Step, Workflow
 
 IS_EMR = "IsEmr"
 FAILED = "WorkflowFailed"
+DATES = "Dates"
+SINGLE_DATE = "SingleDate"
+DATE_FIELDS = ("business_date", "end_date")
+"""The execution input: ``end_date`` is optional and defaults to ``business_date``."""
 _RETRY_TRANSIENT = {
     "ErrorEquals": [
         "EMRServerless.InternalServerException",
@@ -63,18 +73,38 @@ def _intrinsic_literal(value: str) -> str:
 
 
 def entry_point_arguments(workflow: Workflow, step: Step) -> str:
-    """``States.Array(...)`` of ``--name value`` pairs plus the date from the input."""
+    """``States.Array(...)`` of ``--name value`` pairs plus the dates from the input."""
     args = {**workflow.job_arguments(step), "platform": "emr"}
     parts: list[str] = []
     for name, value in args.items():
         parts += [_intrinsic_literal(f"--{name}"), _intrinsic_literal(_asl_text(value))]
-    parts += [_intrinsic_literal("--business_date"), "$.business_date"]
+    for name in DATE_FIELDS:
+        parts += [_intrinsic_literal(f"--{name}"), f"$.{name}"]
     return "States.Array(" + ", ".join(parts) + ")"
 
 
-def spark_submit_parameters() -> str:
-    """The wheel on the Python path of driver and executors (Spark conf stays the job's)."""
-    return f"--py-files {artifact_uri(wheel_key())}"
+def emr_python(workflow: Workflow) -> str:
+    """The interpreter the EMR image provides for the jobs (``[compute] emr_python``)."""
+    return str(workflow.compute.get("emr_python", "/usr/bin/python3.11"))
+
+
+def spark_submit_parameters(workflow: Workflow, step: Step) -> str:
+    """Python, wheel and driver jar of a job run; the Spark settings stay the job's.
+
+    EMR Serverless 7.x images run Python 3.9 unless told otherwise; the custom image
+    (``cloudformation/emr_image/Dockerfile``) adds Python 3.11 and the job's modules,
+    and these settings make the driver and the executors use it.
+    """
+    python = emr_python(workflow)
+    parts = [
+        f"--conf spark.emr-serverless.driverEnv.PYSPARK_DRIVER_PYTHON={python}",
+        f"--conf spark.emr-serverless.driverEnv.PYSPARK_PYTHON={python}",
+        f"--conf spark.executorEnv.PYSPARK_PYTHON={python}",
+        f"--py-files {artifact_uri(wheel_key())}",
+    ]
+    if step.needs_connection:
+        parts.append(f"--jars {artifact_uri(jdbc_jar_key())}")
+    return " ".join(parts)
 
 
 def _job_state(workflow: Workflow, step: Step, following: str | None) -> dict[str, Any]:
@@ -91,7 +121,7 @@ def _job_state(workflow: Workflow, step: Step, following: str | None) -> dict[st
                 "SparkSubmit": {
                     "EntryPoint": artifact_uri(step.script or ""),
                     "EntryPointArguments.$": entry_point_arguments(workflow, step),
-                    "SparkSubmitParameters": spark_submit_parameters(),
+                    "SparkSubmitParameters": spark_submit_parameters(workflow, step),
                 }
             },
             "ConfigurationOverrides": {
@@ -189,6 +219,18 @@ def state_machine_definition(workflow: Workflow) -> dict[str, Any]:
             states[step.name] = _job_state(workflow, step, following)
         else:
             states[step.name] = _crawler_state(step, following)
+    first = ordered[0].name
+    states[DATES] = {
+        "Type": "Choice",
+        "Comment": "A run covers business_date..end_date; without end_date, one date.",
+        "Choices": [{"Variable": "$.end_date", "IsPresent": True, "Next": first}],
+        "Default": SINGLE_DATE,
+    }
+    states[SINGLE_DATE] = {
+        "Type": "Pass",
+        "Parameters": {"business_date.$": "$.business_date", "end_date.$": "$.business_date"},
+        "Next": first,
+    }
     states[FAILED] = {
         "Type": "Fail",
         "Comment": "A step failed after its retries; $.error has the step's error and cause.",
@@ -199,9 +241,9 @@ def state_machine_definition(workflow: Workflow) -> dict[str, Any]:
         "Comment": (
             f"{workflow.description} EMR Serverless variant of workflows/daily.toml, "
             "generated by `python -m retail_lake.infra --write`; input: "
-            '{"business_date": "YYYY-MM-DD"}.'
+            '{"business_date": "YYYY-MM-DD", "end_date": "YYYY-MM-DD" (optional)}.'
         ),
-        "StartAt": ordered[0].name,
+        "StartAt": DATES,
         "States": states,
     }
 

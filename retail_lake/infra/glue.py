@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from retail_lake.infra._common import artifact_uri, logical, pinned, sub, wheel_key
+from retail_lake.infra._common import (
+    artifact_uri,
+    jdbc_jar_key,
+    logical,
+    pinned,
+    sub,
+    wheel_key,
+)
 from retail_lake.workflow import Step, Workflow
 
 IS_GLUE = "IsGlue"
@@ -42,8 +49,9 @@ def glue_arguments(workflow: Workflow, step: Step) -> dict[str, str]:
     """``DefaultArguments`` of a job step as ``Fn::Sub`` bodies (``--name`` keys).
 
     The definition's arguments come first and unchanged; the rest is how Glue runs
-    the library: the wheel, the pinned third-party modules, no job bookmarks
-    (watermarks live in the tracker), metrics and continuous logs.
+    the library: the wheel, the pinned third-party modules, the JDBC driver for the
+    steps that read the database, no job bookmarks (watermarks live in the
+    tracker), metrics and continuous logs.
     """
     compute = workflow.compute
     modules = pinned(list(compute.get("python_modules", [])))
@@ -62,6 +70,8 @@ def glue_arguments(workflow: Workflow, step: Step) -> dict[str, str]:
     )
     if modules:
         args["--additional-python-modules"] = ",".join(modules)
+    if step.needs_connection:
+        args["--extra-jars"] = artifact_uri(jdbc_jar_key())
     return args
 
 

@@ -72,8 +72,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     },
     "EmrImageUri": {
         "Type": "String",
-        "Default": "",
-        "Description": "Custom EMR Serverless image with the python_modules; empty for the default.",
+        "Description": "EMR Serverless image built from cloudformation/emr_image/Dockerfile "
+        "(Python 3.11 and the job modules); required with ComputePlatform emr.",
     },
     "LogRetentionDays": {
         "Type": "Number",
@@ -86,7 +86,6 @@ CONDITIONS: dict[str, Any] = {
     glue.IS_GLUE: {"Fn::Equals": [{"Ref": "ComputePlatform"}, "glue"]},
     emr.IS_EMR: {"Fn::Equals": [{"Ref": "ComputePlatform"}, "emr"]},
     glue.HAS_CONNECTION: {"Fn::Not": [{"Fn::Equals": [{"Ref": "GlueConnection"}, ""]}]},
-    "HasEmrImage": {"Fn::Not": [{"Fn::Equals": [{"Ref": "EmrImageUri"}, ""]}]},
     "IsEmrInVpc": {"Fn::And": [{"Condition": emr.IS_EMR}, {"Condition": glue.HAS_CONNECTION}]},
 }
 
@@ -258,13 +257,7 @@ def emr_compute(workflow: Workflow, definition: dict[str, Any]) -> dict[str, Any
                 "AutoStartConfiguration": {"Enabled": True},
                 "AutoStopConfiguration": {"Enabled": True, "IdleTimeoutMinutes": 15},
                 "MaximumCapacity": {"Cpu": "32 vCPU", "Memory": "128 GB", "Disk": "400 GB"},
-                "ImageConfiguration": {
-                    "Fn::If": [
-                        "HasEmrImage",
-                        {"ImageUri": {"Ref": "EmrImageUri"}},
-                        {"Ref": "AWS::NoValue"},
-                    ]
-                },
+                "ImageConfiguration": {"ImageUri": {"Ref": "EmrImageUri"}},
                 "NetworkConfiguration": {
                     "Fn::If": [
                         "IsEmrInVpc",
