@@ -137,6 +137,8 @@ def run(
 
     start = _date(start_date, "--start-date")
     end = _date(end_date, "--end-date") if end_date else None
+    if end is not None and end < start:
+        raise _fail(f"--end-date {end} is before --start-date {start}", 2)
     settings = _settings(
         lake=lake, source=source, platform=platform, jdbc_url=jdbc_url, db_user=db_user
     )

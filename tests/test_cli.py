@@ -93,6 +93,18 @@ def test_bad_date_is_rejected_before_anything_runs(lake_dir):
     assert "YYYY-MM-DD" in result.output
 
 
+def test_reversed_date_range_is_one_line_not_a_traceback(lake_dir):
+    for platform in ("local", "glue"):
+        lake = str(lake_dir) if platform == "local" else "s3://bucket"
+        args = ["run", "--lake", lake, "--platform", platform]
+        result = runner.invoke(
+            app, [*args, "--start-date", "2026-01-02", "--end-date", "2026-01-01"]
+        )
+        assert result.exit_code == 2, result.output
+        assert "--end-date 2026-01-01 is before --start-date 2026-01-02" in result.output
+        assert "Traceback" not in result.output and result.exception.__class__ is SystemExit
+
+
 def test_contracts_show(tmp_path):
     result = runner.invoke(app, ["contracts", "show", "sales"])
     assert result.exit_code == 0
