@@ -1,10 +1,8 @@
-"""One rehearsed deployment: deploy, land files, let the events start runs, play the platform.
+"""One rehearsed deployment: land files, deliver the events, play the started runs.
 
-The story is a first week on AWS: day one is started by the completeness Lambda
-(the file-driven check with ``Source=files``, the schedule with ``Source=mysql``),
-days two and three by an operator's ``retail-lake run --platform ... --start-date
---end-date`` backfill, which must be one workflow run. A local-runner lake fed the
-same input in the same order is the reference every curated table is compared to.
+:func:`tests.rehearsal.story.first_week` drives it; this holds what a deployment
+needs to do so: the landing files a source delivers, the Lambdas invoked with the
+template's events, and the platform player for the runs the starters began.
 """
 
 from __future__ import annotations
@@ -22,8 +20,6 @@ from tests.rehearsal import lambdas
 from tests.rehearsal.deployment import Deployed
 from tests.rehearsal.emr_service import EmrPlayer, ExecutionResult
 from tests.rehearsal.glue_service import GluePlayer, WorkflowRunResult
-
-STACK = "retail-lake"
 
 
 @dataclass
