@@ -125,13 +125,17 @@ def split_jdbc_url(url: str) -> tuple[str, str | None, str | None]:
     return clean, user, password
 
 
-def _secret_values(secret_id: str, region: str, boto3_session: boto3.Session | None) -> dict:
-    """The RDS-style JSON secret; errors name the secret, never its value."""
+def _client(service: str, region: str, boto3_session: boto3.Session | None):
     if boto3_session is None:
         import boto3
 
         boto3_session = boto3.Session(region_name=region)
-    client = boto3_session.client("secretsmanager", region_name=region)
+    return boto3_session.client(service, region_name=region)
+
+
+def _secret_values(secret_id: str, region: str, boto3_session: boto3.Session | None) -> dict:
+    """The RDS-style JSON secret; errors name the secret, never its value."""
+    client = _client("secretsmanager", region, boto3_session)
     try:
         response = client.get_secret_value(SecretId=secret_id)
     except Exception as exc:  # botocore ClientError, endpoint errors
@@ -167,11 +171,7 @@ def _glue_connection(name: str, region: str, boto3_session: boto3.Session | None
     result is the same, EMR and the rehearsal can read it too, and the job needs no
     Glue JVM classes.
     """
-    if boto3_session is None:
-        import boto3
-
-        boto3_session = boto3.Session(region_name=region)
-    client = boto3_session.client("glue", region_name=region)
+    client = _client("glue", region, boto3_session)
     try:
         connection = client.get_connection(Name=name, HidePassword=False)["Connection"]
     except Exception as exc:  # botocore ClientError, endpoint errors

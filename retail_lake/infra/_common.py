@@ -65,6 +65,14 @@ def pinned(modules: list[str] | tuple[str, ...]) -> list[str]:
     return out
 
 
+def job_modules(compute: dict[str, Any]) -> list[str]:
+    """The job's third-party modules (``[compute] python_modules``), pinned from the lock.
+
+    Glue installs them with ``--additional-python-modules``; the EMR image bakes them in.
+    """
+    return pinned(list(compute.get("python_modules", [])))
+
+
 def artifact_key(relative: str) -> str:
     """An artifact's key under the deployment's versioned prefix, as a ``Fn::Sub`` body."""
     return "${ArtifactPrefix}" + relative

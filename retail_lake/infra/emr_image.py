@@ -10,7 +10,8 @@ push it to ECR, then pass its URI as the stack's ``EmrImageUri`` (docs/deploy.md
 
 from __future__ import annotations
 
-from retail_lake.infra._common import pinned
+from retail_lake.infra._common import job_modules, pinned
+from retail_lake.infra.emr import emr_python
 from retail_lake.workflow import Workflow
 
 BASE_IMAGE = "public.ecr.aws/emr-serverless/spark/{release}:latest"
@@ -28,13 +29,11 @@ which neither Glue 5.0 nor the tests run."""
 
 def dockerfile_modules(workflow: Workflow) -> list[str]:
     """The pinned modules the image installs: Glue's additional modules and the data stack."""
-    return pinned([*workflow.compute.get("python_modules", []), *DATA_STACK])
+    return [*job_modules(workflow.compute), *pinned(list(DATA_STACK))]
 
 
 def dockerfile(workflow: Workflow) -> str:
     """The Dockerfile text for the workflow's ``[compute]`` table."""
-    from retail_lake.infra.emr import emr_python
-
     compute = workflow.compute
     release = str(compute.get("emr_release", "emr-7.8.0"))
     python = emr_python(workflow)

@@ -15,8 +15,8 @@ from typing import Any
 from retail_lake.infra._common import (
     artifact_uri,
     jdbc_jar_key,
+    job_modules,
     logical,
-    pinned,
     sub,
     wheel_key,
 )
@@ -53,8 +53,7 @@ def glue_arguments(workflow: Workflow, step: Step) -> dict[str, str]:
     steps that read the database, no job bookmarks (watermarks live in the
     tracker), metrics and continuous logs.
     """
-    compute = workflow.compute
-    modules = pinned(list(compute.get("python_modules", [])))
+    modules = job_modules(workflow.compute)
     args = {f"--{k}": v for k, v in workflow.job_arguments(step).items()}
     args.update(
         {

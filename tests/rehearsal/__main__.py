@@ -8,7 +8,7 @@ change; the tests call the same functions and find them ready.
 
 from __future__ import annotations
 
-from retail_lake.infra._common import pinned
+from retail_lake.infra._common import job_modules
 from retail_lake.infra.emr_image import dockerfile_modules
 from retail_lake.workflow import daily
 from tests.rehearsal.asl import validator_cli
@@ -17,7 +17,7 @@ from tests.rehearsal.environments import emr_environment, glue_environment
 
 def main() -> None:
     workflow = daily()
-    glue_environment(pinned(list(workflow.compute.get("python_modules", []))))
+    glue_environment(job_modules(workflow.compute))
     emr_environment(dockerfile_modules(workflow))
     validator_cli()
 
