@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from cfnlint.decode import decode_str
@@ -43,11 +42,13 @@ _NAME_PROPERTIES = {
 }
 
 
-def load_template(path: Path) -> dict[str, Any]:
-    parsed, problems = decode_str(path.read_text("utf-8"))
+def parse_template(text: str, source: str) -> dict[str, Any]:
+    """A template's YAML or JSON with its intrinsics as dicts (cfn-lint's reader)."""
+    parsed, problems = decode_str(text)
     if problems:
-        raise ValueError(f"{path.name} does not parse: {problems}")
+        raise ValueError(f"{source} does not parse: {problems}")
     return parsed
+
 
 
 class Stack:
@@ -105,14 +106,8 @@ class Stack:
         node: Any = resource.get("Properties", {})
         for key in path or ():
             node = node.get(key) if isinstance(node, dict) else None
-        if node is None:  # CloudFormation generates one: stack, logical id, suffix
-            generated = f"{self.name}-{logical}-rehearsal".lower()
-            if resource["Type"] == "AWS::SQS::Queue":
-                return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{generated}"
-            if resource["Type"] == "AWS::StepFunctions::StateMachine":
-                return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{generated}"
-            return generated
-        name = self.value(node)
+        # Without a name property CloudFormation generates one: stack, logical id, suffix.
+        name = f"{self.name}-{logical}-rehearsal".lower() if node is None else self.value(node)
         if resource["Type"] == "AWS::StepFunctions::StateMachine":
             return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
         if resource["Type"] == "AWS::SQS::Queue":

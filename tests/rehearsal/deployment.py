@@ -17,10 +17,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
-from cfnlint.decode import decode_str
 
 from tests.rehearsal.aws_side import create_stack
-from tests.rehearsal.cfn import Stack
+from tests.rehearsal.cfn import Stack, parse_template
 
 
 def _template_from_url(session, url: str) -> dict[str, Any]:
@@ -28,10 +27,7 @@ def _template_from_url(session, url: str) -> dict[str, Any]:
     parts = urlsplit(url)
     bucket = parts.netloc.split(".s3.", 1)[0]
     body = session.client("s3").get_object(Bucket=bucket, Key=parts.path.lstrip("/"))
-    parsed, problems = decode_str(body["Body"].read().decode("utf-8"))
-    if problems:
-        raise ValueError(f"{url} does not parse: {problems}")
-    return parsed
+    return parse_template(body["Body"].read().decode("utf-8"), url)
 
 
 class _NoWait:
