@@ -50,7 +50,6 @@ def parse_template(text: str, source: str) -> dict[str, Any]:
     return parsed
 
 
-
 class Stack:
     """A template evaluated for one set of parameters (no resources are created here)."""
 
