@@ -2,7 +2,7 @@
 
 Every number a notebook or ``retail-lake report`` shows comes from here, so that a
 notebook is only a sequence of calls and the same figures can be checked in CI.
-Queries are Athena SQL over the catalog views (DESIGN §3), sent through the query
+Queries are Athena SQL over the catalog views, sent through the query
 port: DuckDB over ``_control/catalog.duckdb`` locally, Athena through awswrangler
 when ``query="aws"``. Run reports are read through the lake storage port, so they
 come from the local ``_control/`` folder or from S3 alike.
@@ -26,7 +26,7 @@ from retail_lake.config import Settings, build_settings
 from retail_lake.query import QueryEngine, open_query
 from retail_lake.storage import LakeStorage, open_storage
 
-# One colour per validation reason (DESIGN §6), so the same reason has the same
+# One colour per validation reason, so the same reason has the same
 # colour in every chart, notebook and report.
 REASON_COLOURS: dict[str, str] = {
     "missing_required": "#636efa",
@@ -160,7 +160,7 @@ class Lake:
         """Rows in, valid and quarantined per input file, from the validate run reports.
 
         One row per (business date, dataset, file) with a ``balanced`` column that is
-        true when rows in = valid + quarantined (DESIGN §6); the reports live in
+        true when rows in = valid + quarantined; the reports live in
         ``_control/reports/<date>/validate.json`` of the lake, not in the catalog.
         """
         return run_accounting(self.storage)

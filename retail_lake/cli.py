@@ -1,4 +1,4 @@
-"""The ``retail-lake`` command line (DESIGN §8).
+"""The ``retail-lake`` command line (docs/design.md, Command line).
 
 Each command parses its options, builds :class:`~retail_lake.config.Settings` in
 the one place that does that, calls the library and turns failures into a short
@@ -26,7 +26,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-orders_app = typer.Typer(help="The order-event channel (seed 001), locally.", no_args_is_help=True)
+orders_app = typer.Typer(help="The order-event channel, locally.", no_args_is_help=True)
 contracts_app = typer.Typer(help="Dataset contracts.", no_args_is_help=True)
 app.add_typer(orders_app, name="orders")
 app.add_typer(contracts_app, name="contracts")

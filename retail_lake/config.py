@@ -41,7 +41,8 @@ class Settings:
     glue_connection: str | None = None
     jdbc_partitions: int = 4
     lookback_days: int = 3
-    # Ports: which adapter to use (DESIGN §2). Default: aws when the lake is on S3.
+    # Ports: which adapter to use (docs/design.md, Ports and adapters). Default: aws
+    # when the lake is on S3.
     tracker: Backend = "local"
     notifier: Backend = "local"
     catalog: Backend = "local"

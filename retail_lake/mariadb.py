@@ -1,4 +1,4 @@
-"""A throwaway MariaDB server: the local adapter of the source-database port (DESIGN §2).
+"""A throwaway MariaDB server: the local adapter of the source-database port.
 
 ``make run``, the demo and the test suite need a real MySQL-compatible database to
 extract from with Spark JDBC. Rather than depend on a system service (which may be
@@ -95,7 +95,7 @@ class MariaDBServer:
 
     @property
     def jdbc_url(self) -> str:
-        """For Spark JDBC with driver ``org.mariadb.jdbc.Driver`` (DESIGN §9)."""
+        """For Spark JDBC with driver ``org.mariadb.jdbc.Driver`` (Debian ``libmariadb-java``)."""
         return f"jdbc:mysql://{self.host}:{self.port}/{self.database}"
 
     @property

@@ -1,4 +1,4 @@
-"""The source-database port: where the MySQL/RDS connection details come from (DESIGN §2).
+"""The source-database port: where the MySQL/RDS connection details come from.
 
 The extraction job needs a JDBC URL, a user, a password and a driver class. Each
 platform keeps them somewhere else:

@@ -1,4 +1,4 @@
-"""Catalog port (DESIGN §2): Glue Data Catalog on AWS, a DuckDB catalog file locally.
+"""Catalog port: Glue Data Catalog on AWS, a DuckDB catalog file locally.
 
 The pipeline's catalog step is one call::
 

@@ -1,4 +1,4 @@
-"""The catalog port (DESIGN §2): what the pipeline needs from Glue or its local twin."""
+"""The catalog port: what the pipeline needs from Glue or its local twin."""
 
 from __future__ import annotations
 

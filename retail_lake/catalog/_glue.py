@@ -74,7 +74,7 @@ class GlueCatalog:
     def ensure_database(self) -> None:
         wr.catalog.create_database(
             name=self.database,
-            description="retail-lake: curated, quarantine and order-change tables (DESIGN §3)",
+            description="retail-lake: curated, quarantine and order-change tables",
             exist_ok=True,
             boto3_session=self.session,
         )

@@ -1,4 +1,6 @@
-"""The catalog tables of the lake, derived from the dataset contracts (DESIGN §3).
+"""The catalog tables of the lake, derived from the dataset contracts.
+
+Names and locations follow docs/design.md, Lake layout.
 
 Both catalog adapters register exactly these tables, so the Glue database and the
 local DuckDB catalog cannot drift apart: the names, locations, column types and
@@ -14,7 +16,7 @@ from retail_lake.contracts import RETAIL_TABLES, ColumnType, contracts, dataset,
 from retail_lake.storage import layout
 
 QUARANTINED_DATASETS: tuple[str, ...] = (*RETAIL_TABLES, "store_sales")
-"""Datasets whose rejected rows land in ``quarantine/<dataset>/`` (DESIGN §6)."""
+"""Datasets whose rejected rows land in ``quarantine/<dataset>/``."""
 
 _STRING = parse_type("string")
 _DATE = parse_type("date")
@@ -73,7 +75,7 @@ def quarantine_table(name: str) -> TableSpec:
         location=layout.quarantine_dir(name),
         columns=(*columns, ("reject_reason", _STRING), ("source_file", _STRING)),
         partitions=(("load_date", _DATE),),
-        description=f"Rows of {name} rejected by validation (DESIGN §6).",
+        description=f"Rows of {name} rejected by validation, with the reason.",
     )
 
 

@@ -1,6 +1,6 @@
 """Are all of a business date's files there? Track arrivals, alert, start the workflow once.
 
-The business logic of issue 5, shared by the two Lambdas (``lambdas/file_arrived``,
+The business logic of the completeness check, shared by the two Lambdas (``lambdas/file_arrived``,
 ``lambdas/check_completeness``) and by ``retail-lake check``:
 
 * :func:`file_arrived` records the object of an EventBridge S3 event in the tracker;

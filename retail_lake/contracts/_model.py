@@ -24,7 +24,8 @@ RULE_ORDER: tuple[str, ...] = (
     "unknown_product",
     "duplicate_key",
 )
-"""DESIGN §6: a rejected row carries the first reason of this list that it broke."""
+"""A rejected row carries the first reason of this list that it broke (docs/design.md,
+Validation rules)."""
 
 _REFERENCE_REASONS = {
     "calendar": "unknown_date",

@@ -1,4 +1,4 @@
-"""The order-event channel (seed 001) and order change capture (seed 002).
+"""The order-event channel and order change capture (docs/design.md, Order-event channel).
 
 Order batches are validated order by order, good orders go to the ``orders`` table
 (DynamoDB on AWS, SQLite locally), rejects to a dead-letter queue (SQS / JSON

@@ -17,7 +17,7 @@ from retail_lake.orders.validation import DuplicateKind, find_duplicates
 
 DEFAULT_MAX_ORDERS = 500
 """Orders per batch file. Step Functions passes the parsed batch between states, and a
-state's input/output is capped at 256 KiB: 500 seed-shaped orders (~250 bytes each)
+state's input/output is capped at 256 KiB: 500 orders as the generator writes them (~250 bytes each)
 stay well inside it. ``workflows/order_events.asl.json`` needs no copy of this
 number; the validate Lambda reads it from ``MAX_BATCH_ORDERS``."""
 

@@ -13,7 +13,7 @@ Two record shapes are understood:
   microseconds, per ``ApproximateCreationDateTimePrecision``). The Kinesis
   record's own sequence number, which Firehose passes in ``kinesisRecordMetadata``,
   orders changes of one key (same partition key → same shard).
-* A plain DynamoDB Streams record (as an EventBridge Pipe forwards it, seed 002):
+* A plain DynamoDB Streams record (as an EventBridge Pipe forwards it):
   ``SequenceNumber`` present, ``ApproximateCreationDateTime`` in seconds.
 """
 

@@ -1,4 +1,4 @@
-"""The dead-letter port: SQS on AWS, a JSON-lines file locally (DESIGN §2).
+"""The dead-letter port: SQS on AWS, a JSON-lines file locally.
 
 Every dead letter has the same shape whoever wrote it::
 

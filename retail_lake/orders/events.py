@@ -31,7 +31,7 @@ def validate_order_event(event: dict[str, Any]) -> dict[str, Any]:
 
     Returns ``{"order": <contract columns>, "item": <DynamoDB typed item>}``: the
     ``putItem`` task takes ``item`` as is, so no type mapping lives in the ASL.
-    A bare seed order (no ``"order"`` key) is accepted too, without the duplicate check.
+    A bare order as found in a batch file (no ``"order"`` key) is accepted too, without the duplicate check.
     Raises :class:`InvalidOrderError`.
     """
     wrapped = "order" in event or "index" in event

@@ -1,6 +1,6 @@
 """The normalized order: the contract's ``orders`` columns, and how it maps to DynamoDB.
 
-The seed-001 batch nests fields under ``contact-info`` / ``order-info`` with mixed
+An order of a batch file nests fields under ``contact-info`` / ``order-info`` with mixed
 spellings (``OrderId``, ``item-id``). Everything after validation speaks only the
 contract's snake_case column names, so the DynamoDB item, the stream images and
 the Athena views all use the same names as ``datasets.toml``.

@@ -23,7 +23,7 @@ reason                        rule
 ``duplicate_order_id``        see :func:`find_duplicates`
 ============================  =====================================================
 
-Seed 001 only checked that ``contact-info`` existed; these are the rules of issue 10.
+The same table, with the batch-level reasons, is in docs/design.md, Order-event channel.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class InvalidOrderError(ValueError):
 
 
 def validate_order(raw: Any) -> Order:
-    """Check one seed-001 order and return it normalized, or raise :class:`InvalidOrderError`."""
+    """Check one order of a batch file and return it normalized, or raise :class:`InvalidOrderError`."""
     if not isinstance(raw, dict):
         raise InvalidOrderError("malformed_order", f"an order must be an object, got {_kind(raw)}")
     contact, info = raw.get("contact-info"), raw.get("order-info")
@@ -129,7 +129,7 @@ class BatchCheck:
 def find_duplicates(orders: list[Any]) -> BatchCheck:
     """Validate every order, then apply the duplicate rule to the valid ones.
 
-    Same rule as DESIGN §6 ``duplicate_key``: among orders that passed the other
+    Same rule as the validation rule ``duplicate_key``: among orders that passed the other
     rules, when one ``OrderId`` appears more than once in a batch, the first copy is
     kept if all copies are identical (after normalization) and the later copies are
     rejected; if the copies differ, *all* of them are rejected, because the batch

@@ -1,4 +1,4 @@
-"""Query port (DESIGN §2): Athena on AWS, DuckDB over the same Parquet files locally.
+"""Query port: Athena on AWS, DuckDB over the same Parquet files locally.
 
 Both engines take Athena SQL, so a query copied from a notebook or Superset runs
 unchanged against a local lake (``retail-lake query --lake DIR "SQL"``).

@@ -1,4 +1,4 @@
-"""Lake storage port: the same layout on S3 and on a local directory (DESIGN §3).
+"""Lake storage port: the same layout on S3 and on a local directory.
 
 ``LakeStorage`` is the small interface; :func:`open_storage` picks the adapter from
 the lake root. Paths given to it are always relative to the lake root, so no

@@ -1,4 +1,4 @@
-"""Relative paths of the lake layout (DESIGN §3); the only place that spells them."""
+"""Relative paths of the lake layout (docs/design.md, Lake layout); the only place that spells them."""
 
 from __future__ import annotations
 

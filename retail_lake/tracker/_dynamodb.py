@@ -89,7 +89,7 @@ def create_dynamodb_tables(
 
 
 class DynamoDBTracker:
-    """The tracker port on DynamoDB (DESIGN §2)."""
+    """The tracker port on DynamoDB."""
 
     def __init__(
         self,

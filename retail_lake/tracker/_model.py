@@ -1,4 +1,4 @@
-"""The tracker port: records, errors and the ``Tracker`` protocol (DESIGN §2).
+"""The tracker port: records, errors and the ``Tracker`` protocol.
 
 The tracker is the pipeline's small control database: which files reached the
 lake, which steps ran, how far each incremental extraction got, whether a date's
@@ -76,7 +76,7 @@ class WorkflowStart:
 
 @dataclass(frozen=True)
 class PublishedContract:
-    """The dataset contracts as last published (issue 14)."""
+    """The dataset contracts as last published."""
 
     version: str
     content_hash: str

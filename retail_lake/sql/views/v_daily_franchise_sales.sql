@@ -1,5 +1,5 @@
--- Daily franchise-store sales per store and item (seed 000) with the store's
--- location. A franchise file carries the store_num in franchise_store (DESIGN §4).
+-- Daily franchise-store sales per store and item with the store's
+-- location. A franchise file carries the store_num in franchise_store.
 SELECT
     d.transaction_date,
     d.franchise_store,

@@ -1,4 +1,4 @@
--- Rejected rows per dataset, load date and reason (DESIGN §6), over every
+-- Rejected rows per dataset, load date and reason, over every
 -- quarantine table. A test checks that each quarantine table has its branch.
 SELECT
     'sales' AS dataset,

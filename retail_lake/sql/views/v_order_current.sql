@@ -1,4 +1,4 @@
--- The current state of each order of the order-event channel (issue 10): the latest
+-- The current state of each order of the order-event channel: the latest
 -- change record per order_id, by event_time then sequence_number; an order whose
 -- latest change is a REMOVE is gone and not listed. Fields come from the change's
 -- new image (the item's plain JSON). Sequence numbers are decimal strings of up to

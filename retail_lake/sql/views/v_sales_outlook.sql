@@ -1,4 +1,4 @@
--- Sales outlook per product (seed 002): over the current orders (v_order_current, so
+-- Sales outlook per product: over the current orders (v_order_current, so
 -- modified orders count with their latest quantity and deleted orders not at all),
 -- the number of orders, the total quantity and the total amount. Orders without a
 -- price count in orders and quantity but add nothing to the amount.

@@ -1,5 +1,5 @@
 -- Sales lost to stock-outs and low stock per week, store region and product
--- category: the sums of the DESIGN §5 impact metrics over stores and products.
+-- category: the sums of the weekly impact metrics over stores and products.
 SELECT
     f.yr_wk_num,
     MAX(f.week_end_dt) AS week_end_dt,

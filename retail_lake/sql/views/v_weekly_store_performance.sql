@@ -1,4 +1,4 @@
--- Weekly sales and inventory metrics per store and product (DESIGN §5), with the
+-- Weekly sales and inventory metrics per store and product (docs/design.md, Weekly metrics), with the
 -- store, product and calendar names analysts filter and group on. Outer joins keep
 -- every fact row even if a dimension row is missing, so totals never shrink.
 WITH weeks AS (
