@@ -1,7 +1,7 @@
 """Synthetic retail data for the landing zone, the benchmarks and the source database.
 
 ``generate`` writes the five retail tables, the franchise-store files and the order
-batches of DESIGN §3 for a date range, deterministically for a seed, with optional
+batches of the landing zone for a date range, deterministically for a seed, with optional
 anomalies and a manifest of what validation must quarantine; ``load_mysql`` puts the
 retail tables into MySQL/MariaDB with the contract's types, keys and indexes.
 """

@@ -1,6 +1,6 @@
 """Anomaly injection for fact files, with exact expectations for validation.
 
-Each injected row breaks exactly one DESIGN §6 rule and none that comes before it
+Each injected row breaks exactly one validation rule and none that comes before it
 in :data:`RULE_ORDER`, so its expected ``reject_reason`` is known for sure:
 
 * in-place kinds take a clean row and break one thing about it
@@ -56,7 +56,7 @@ class Injection:
 
 
 def kinds_for(ds: Dataset) -> list[str]:
-    """The anomaly kinds that apply to ``ds``, in DESIGN §6 order."""
+    """The anomaly kinds that apply to ``ds``, in rule order."""
     applies = {
         "missing_required": bool(ds.required),
         "bad_type": bool(_typed_columns(ds)),
@@ -190,7 +190,7 @@ class _Edits:
         ds = self.ds
         candidates = _typed_columns(ds)
         date_cols = [c for c in candidates if ds.column(c).type.name == "date"]
-        # Half of them are the seed-000 anomaly: a DD-MM-YYYY business date.
+        # Half of them are a business date written DD-MM-YYYY.
         if ds.business_date and self.rng.random() < 0.5:
             name = ds.business_date
         else:

@@ -10,7 +10,7 @@ use the Gregorian date itself (``yr_mnth_num = year * 100 + month``,
 
 The calendar covers whole weeks: from the Monday on or before the first business
 date to the Sunday on or after the last, so ``week_end_dt`` (the last ``cal_dt`` of a
-week, DESIGN §5) is always the Sunday. Any range crossing a month boundary that is
+week) is always the Sunday. Any range crossing a month boundary that is
 not a Monday therefore contains a week spanning two months.
 """
 

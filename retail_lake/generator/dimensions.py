@@ -1,7 +1,7 @@
 """Store and product dimensions, plus the per-row attributes the fact builders need.
 
 Dimensions are small (hundreds to thousands of rows), so they are built once per
-run and delivered unchanged as a full snapshot every day (DESIGN §4). They are
+run and delivered unchanged as a full snapshot every day. They are
 always clean: anomalies go only into facts, so fact rows never cascade into
 ``unknown_store``/``unknown_product`` because of a broken dimension row.
 """

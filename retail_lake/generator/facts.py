@@ -1,8 +1,8 @@
 """Sales transactions and inventory snapshots of one business day, fully vectorised.
 
 Sales are drawn first; the inventory snapshot of the same day is then drawn
-*against* each store x product's sold quantity, so that the DESIGN §5 situations
-really happen: roughly 6 % of snapshots are out of stock (``on_hand`` 0,
+*against* each store x product's sold quantity, so that the stock situations the weekly
+metrics measure really happen: roughly 6 % of snapshots are out of stock (``on_hand`` 0,
 ``out_of_stock_flg`` 1) and roughly 10 % of those with sales are low on stock
 (``on_hand`` < the day's quantity). Money is integer cents throughout, so
 ``sales_amt = sales_qty * sales_price - discount`` and

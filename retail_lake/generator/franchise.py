@@ -1,8 +1,8 @@
-"""Franchise-store daily files (seed 000 columns) and order batches (seed 001 JSON).
+"""Franchise-store daily files and order batches of the order-event channel.
 
 A franchise file holds one store's order lines of one day. ``row_id`` keeps
 counting across days for each store, because (``franchise_store``, ``row_id``) is the
-key and a key seen again in a later load is a restatement (DESIGN §6), not a new sale.
+key and a key seen again in a later load is a restatement, not a new sale.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def build_store_sales(
 
 
 def build_orders(day: dt.date, count: int, dims: Dimensions, rng: np.random.Generator) -> dict:
-    """One order batch in the format agreed with the order channel (seed 001)."""
+    """One order batch in the format the order-event channel reads."""
     customer = rng.integers(0, CUSTOMERS, count)
     names = customer_name(customer)
     prod = rng.choice(len(dims.prod_key), size=count, p=dims.prod_weight)

@@ -4,7 +4,7 @@ Amounts are generated as integer cents (exact, no float rounding) and turned int
 ``decimal128`` arrays by laying the int64 values out as 128-bit two's complement,
 which is a zero-copy, vectorised conversion. The CSV writer then prints them with
 exactly ``scale`` decimals, dates as ``YYYY-MM-DD``, booleans as ``0``/``1`` and
-NULL as an empty field (DESIGN §3/§4).
+NULL as an empty field (docs/design.md, Lake layout).
 """
 
 from __future__ import annotations
