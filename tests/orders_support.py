@@ -1,4 +1,4 @@
-"""Shared builders for the order-channel tests: seed-shaped orders and Lambda loading."""
+"""Shared builders for the order-channel tests: orders as batch files hold them, and Lambda loading."""
 
 from __future__ import annotations
 

@@ -377,7 +377,7 @@ def test_unknown_store_product_and_date_are_quarantined(lake):
     ]
 
 
-# -- orders (seed 001 batches) and the change stream (seed 002) ----------------------------
+# -- order batches and the orders table's change stream ----------------------------------
 
 
 def dead_letters(lake: Path) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""The command line of DESIGN §8, driven through typer's runner (same process, same Spark)."""
+"""The command line (docs/design.md, Command line), driven through typer's runner (same process, same Spark)."""
 
 from __future__ import annotations
 

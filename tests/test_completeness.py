@@ -1,4 +1,4 @@
-"""Issue 5: file arrivals, missing-file alerts and the exactly-once workflow start.
+"""File arrivals, missing-file alerts and the exactly-once workflow start.
 
 AWS scenarios go through the two Lambda handlers with real-shaped EventBridge events
 on moto (S3, DynamoDB, SES, Glue workflows); local scenarios go through

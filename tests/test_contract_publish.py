@@ -1,4 +1,4 @@
-"""Issue 14 item 3: contracts published through the tracker, and the version check."""
+"""Contracts published through the tracker, and the version check."""
 
 from __future__ import annotations
 

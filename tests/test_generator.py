@@ -1,7 +1,7 @@
 """The retail data generator: determinism, layout, consistency and its manifest.
 
 The manifest is checked against the written files by an independent re-derivation:
-the CSVs are read back with pandas as text and the DESIGN §6 rules are applied here,
+the CSVs are read back with pandas as text and the validation rules are applied here,
 in the test, without using any generator code.
 """
 

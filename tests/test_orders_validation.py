@@ -1,4 +1,4 @@
-"""The validate Lambda on seed-shaped events: every rule, batch inspection, duplicates."""
+"""The validate Lambda on real-shaped events: every rule, batch inspection, duplicates."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def test_optional_fields_may_be_absent_and_are_left_out():
     for key in ("price", "order-date"):
         order["order-info"].pop(key)
     order["contact-info"].pop("phone")
-    result = validate.handler(order, None)  # a bare seed order is accepted too
+    result = validate.handler(order, None)  # a bare order is accepted too
     assert set(result["order"]) == {"order_id", "item_id", "qty", "contact_name", "contact_email"}
     assert set(result["item"]) == set(result["order"])
 
