@@ -25,10 +25,6 @@ class ColumnType:
     def is_decimal(self) -> bool:
         return self.name == "decimal"
 
-    @property
-    def is_numeric(self) -> bool:
-        return self.name in {"int", "double", "decimal"}
-
     def __str__(self) -> str:
         if self.is_decimal:
             return f"decimal({self.precision},{self.scale})"

@@ -68,15 +68,6 @@ class Manifest:
             tot.quarantined = dict(sorted(tot.quarantined.items()))
         return dict(sorted(out.items()))
 
-    def expected_quarantine(self, dataset: str, reason: str | None = None) -> int:
-        tot = self.totals.get(dataset, DatasetTotals())
-        if reason is None:
-            return sum(tot.quarantined.values())
-        return tot.quarantined.get(reason, 0)
-
-    def files_of(self, dataset: str) -> dict[str, FileEntry]:
-        return {p: e for p, e in self.files.items() if e.dataset == dataset}
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "parameters": self.parameters,
