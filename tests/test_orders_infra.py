@@ -12,7 +12,7 @@ from cfnlint.decode import decode_str
 
 from retail_lake.orders import asl
 from retail_lake.orders.batch import DEFAULT_MAX_ORDERS
-from tests.orders_support import REPO
+from tests.orders_support import REPO, b64, seed_order, unb64
 
 MAX_MAP_CONCURRENCY = 40
 
@@ -166,11 +166,80 @@ def test_iam_policies_have_no_wildcard_actions_or_resources(template):
                     assert res != "*", f"{name}: bare * resource"
 
 
-def test_lambda_handlers_exist_and_import():
-    for name in ("validate_order", "order_stream_transform"):
-        path = REPO / "lambdas" / name / "handler.py"
-        code = f"import runpy; m = runpy.run_path({str(path)!r}); assert callable(m['handler'])"
-        subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+# Runs a handler file in a fresh interpreter, as the Lambda runtime loads it, on the
+# events read from stdin; prints each result, or the error class name and message.
+_RUN_HANDLER = """
+import json, runpy, sys
+handler = runpy.run_path(sys.argv[1])["handler"]
+for event in json.load(sys.stdin):
+    try:
+        print(json.dumps({"result": handler(event, None)}))
+    except Exception as exc:
+        print(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
+"""
+
+
+def run_handler_file(name: str, events: list[dict]) -> list[dict]:
+    path = REPO / "lambdas" / name / "handler.py"
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN_HANDLER, str(path)],
+        input=json.dumps(events),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def test_validate_lambda_file_inspects_batches_and_raises_named_errors():
+    order = seed_order("O-1")
+    inspected, valid, invalid, bad_batch = run_handler_file(
+        "validate_order",
+        [
+            {"batch": {"orders": [order, order]}},
+            {"order": order, "index": 0, "duplicates": []},
+            {"order": seed_order("O-2", qty=0), "index": 0, "duplicates": []},
+            {"batch": {"no_orders": []}},
+        ],
+    )
+    assert inspected["result"]["count"] == 2
+    assert inspected["result"]["duplicates"] == [{"index": 1, "kind": "identical"}]
+    assert valid["result"]["order"]["order_id"] == "O-1"
+    assert valid["result"]["item"]["order_id"] == {"S": "O-1"}
+    assert valid["result"]["item"]["qty"] == {"N": "2"}
+    assert invalid["error"] == "InvalidOrder"
+    assert invalid["message"].startswith("bad_qty: ")
+    assert bad_batch["error"] == "InvalidBatch"
+    assert bad_batch["message"].startswith("missing_orders: ")
+
+
+def test_transform_lambda_file_turns_a_stream_record_into_a_change_line():
+    image = {"order_id": {"S": "O-1"}, "item_id": {"S": "P-0001"}, "qty": {"N": "3"}}
+    record = {
+        "eventName": "INSERT",
+        "eventSource": "aws:dynamodb",
+        "dynamodb": {
+            "ApproximateCreationDateTime": 1767607200,
+            "Keys": {"order_id": {"S": "O-1"}},
+            "NewImage": image,
+            "SequenceNumber": "111100000000012345678901",
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+    }
+    event = {
+        "records": [{"recordId": "r0", "data": b64(record)}, {"recordId": "r1", "data": b64("x")}]
+    }
+    (out,) = run_handler_file("order_stream_transform", [event])
+    ok, failed = out["result"]["records"]
+    assert (ok["recordId"], ok["result"]) == ("r0", "Ok")
+    line = json.loads(unb64(ok["data"]))
+    assert line["op"] == "INSERT" and line["order_id"] == "O-1"
+    assert line["sequence_number"] == "111100000000012345678901"
+    assert json.loads(line["new_image"]) == {"order_id": "O-1", "item_id": "P-0001", "qty": 3}
+    assert line["old_image"] is None
+    assert (failed["recordId"], failed["result"]) == ("r1", "ProcessingFailed")
+    assert failed["data"] == b64("x")
 
 
 def test_cfn_lint_passes_without_warnings():
