@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from retail_lake.contracts import dataset
+from retail_lake.contracts import ColumnType, dataset
 
 
 def read_text_csv(path: Path) -> pd.DataFrame:
@@ -24,15 +24,23 @@ def read_text_csv(path: Path) -> pd.DataFrame:
 # -- an independent implementation of the DESIGN §6 rules, for counting ----------
 
 _INT = re.compile(r"^-?\d+$")
-_DEC = re.compile(r"^-?\d+(\.\d+)?$")
+_DEC = re.compile(r"^-?(\d+)(?:\.(\d+))?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def parses(value: str, type_name: str) -> bool:
+def parses(value: str, column_type: ColumnType) -> bool:
+    type_name = column_type.name
     if type_name == "int":
         return bool(_INT.match(value))
     if type_name == "decimal":
-        return bool(_DEC.match(value))
+        # exact at the column's scale: digits past the scale must all be zeros
+        match = _DEC.match(value)
+        if not match:
+            return False
+        whole, fraction = match.group(1), match.group(2) or ""
+        scale = column_type.scale or 0
+        fits = len(whole) <= (column_type.precision or 18) - scale
+        return fits and not fraction[scale:].strip("0")
     if type_name == "bool":
         return value in ("0", "1")
     if type_name == "date":
@@ -58,7 +66,7 @@ def expected_reasons(frame: pd.DataFrame, name: str, dims: dict[str, set[str]]) 
     bad = pd.Series(False, index=frame.index)
     for col in ds.columns:
         values = frame[col.name]
-        ok = values.isna() | values.map(lambda v, t=col.type.name: v is None or parses(v, t))
+        ok = values.isna() | values.map(lambda v, t=col.type: v is None or parses(v, t))
         bad |= ~ok
     mark(bad, "bad_type")
     neg = pd.Series(False, index=frame.index)
@@ -97,5 +105,5 @@ def rows_mysql_can_hold(frames: list[pd.DataFrame], name: str) -> pd.DataFrame:
     frame = pd.concat(frames, ignore_index=True)
     ok = frame[list(ds.key)].notna().all(axis=1)
     for col in ds.columns:
-        ok &= frame[col.name].map(lambda v, t=col.type.name: v is None or parses(v, t))
+        ok &= frame[col.name].map(lambda v, t=col.type: v is None or parses(v, t))
     return frame[ok].drop_duplicates(list(ds.key), keep="first").reset_index(drop=True)

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from pyspark.sql import functions as F
 
-from retail_lake.contracts import dataset
+from retail_lake.contracts import ColumnType, dataset
 from retail_lake.jobs.ingest import raw_schema
+from retail_lake.transforms.parsing import parse_value
 from retail_lake.transforms.rules import (
     reference_keys,
     rejected_rows,
@@ -108,6 +109,9 @@ def test_missing_required(spark, references):
         ("sales_qty", "abc"),
         ("sales_qty", "1e3"),
         ("sales_amt", "1.234"),
+        ("sales_amt", "1200.505"),
+        ("sales_amt", "1200.5000001"),
+        ("sales_amt", "1200."),
         ("prod_key", "10.5"),
         ("ship_cost", "1,5"),
     ],
@@ -118,6 +122,57 @@ def test_bad_type(spark, references, column, value):
     )
     assert rejected == [("2", "bad_type")]
     assert [r.trans_id for r in valid] == [1]
+
+
+def test_decimal_with_zero_extra_digits_is_exact(spark, references):
+    rows = [
+        sales_with(1, sales_amt="1200.500"),
+        sales_with(2, sales_amt="1200.505"),
+        sales_with(3, sales_price="9.5000000000", sales_mgrn="-1.250", ship_cost="0.990"),
+        sales_with(4, sales_qty="2.0", discount="0.00000"),
+    ]
+    rejected, valid = check(spark, references, "sales", rows)
+    assert rejected == [("2", "bad_type")]
+    got = sorted(
+        (r.trans_id, r.sales_qty, r.sales_price, r.sales_amt, r.discount, r.sales_mgrn, r.ship_cost)
+        for r in valid
+    )
+    d = Decimal
+    assert got == [
+        (1, d("2.00"), d("9.50"), d("1200.50"), d("0.00"), d("-1.25"), d("0.99")),
+        (3, d("2.00"), d("9.50"), d("19.00"), d("0.00"), d("-1.25"), d("0.99")),
+        (4, d("2.00"), d("9.50"), d("19.00"), d("0.00"), d("-1.25"), d("0.99")),
+    ]
+    assert {str(r.sales_amt) for r in valid if r.trans_id == 1} == {"1200.50"}  # at scale 2
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("52.520008", Decimal("52.520008")),
+        ("52.5200080000", Decimal("52.520008")),
+        ("-0.1000000", Decimal("-0.100000")),
+        ("7", Decimal("7.000000")),
+        ("52.5200081", None),
+        ("52.52000800001", None),
+        ("1234567890123.0", Decimal("1234567890123.000000")),
+        ("12345678901234.0", None),  # 14 whole digits do not fit decimal(19,6)
+    ],
+)
+def test_decimal_parse_at_scale_six(spark, text, expected):
+    frame = spark.createDataFrame([(text,)], "t string")
+    column = parse_value(F.col("t"), ColumnType("decimal", 19, 6))
+    assert frame.select(column.alias("v")).collect()[0].v == expected
+
+
+def test_copies_with_trailing_zeros_are_identical(spark, references):
+    rows = [sales_with(1, sales_amt="19.000"), sales_with(1, sales_amt="19.00"), sales_with(2)]
+    rejected, valid = check(spark, references, "sales", rows)
+    assert rejected == [("1", "duplicate_key")]
+    assert sorted((r.trans_id, r.sales_amt) for r in valid) == [
+        (1, Decimal("19.00")),
+        (2, Decimal("19.00")),
+    ]
 
 
 def test_missing_required_comes_before_bad_type(spark, references):

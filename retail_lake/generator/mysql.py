@@ -70,8 +70,11 @@ def _pattern(column: Column) -> str | None:
     """A regex the text of a value must match to fit the MySQL column; None: any text."""
     ctype = column.type
     if ctype.is_decimal:
-        whole = (ctype.precision or 18) - (ctype.scale or 0)
-        return rf"^-?[0-9]{{1,{whole}}}(\.[0-9]{{1,{ctype.scale}}})?$"
+        # as transforms/parsing.py: extra fractional digits only when they are zeros
+        scale = ctype.scale or 0
+        whole = (ctype.precision or 18) - scale
+        kept = f"[0-9]{{1,{scale}}}0*" if scale else "0+"
+        return rf"^-?[0-9]{{1,{whole}}}(\.{kept})?$"
     if ctype.name in ("int", "bool"):
         return r"^-?[0-9]{1,18}$"
     if ctype.name == "date":

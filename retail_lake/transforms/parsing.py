@@ -1,10 +1,14 @@
 """Column helpers that parse delivered text into contract types (Column in, Column out).
 
 Parsing is strict: a value parses only when its whole text is in the canonical
-form of its type (``YYYY-MM-DD`` dates, plain decimal numbers with at most the
-column's scale of fractional digits, integers without a fraction). Anything else
-yields NULL, which the ``bad_type`` rule turns into a rejection. Spark's own casts
-are too lenient for that (``CAST('1e3' AS BIGINT)``, ``'2026-1-5'`` as a date).
+form of its type (``YYYY-MM-DD`` dates, plain decimal numbers that the column
+holds exactly, integers without a fraction). Anything else yields NULL, which the
+``bad_type`` rule turns into a rejection. Spark's own casts are too lenient for that
+(``CAST('1e3' AS BIGINT)``, ``'2026-1-5'`` as a date, ``'1.234'`` rounded to 1.23).
+
+A decimal may carry more fractional digits than the column's scale when the extra
+ones are all zeros: ``1200.500`` is exactly 1200.50 in ``decimal(18,2)``; ``1200.505``
+would lose a digit and does not parse.
 """
 
 from __future__ import annotations
@@ -21,9 +25,12 @@ _TIMESTAMP = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-
 
 
 def _decimal_pattern(column_type: ColumnType) -> str:
-    whole = (column_type.precision or 18) - (column_type.scale or 0)
-    fraction = f"(\\.[0-9]{{1,{column_type.scale}}})?" if column_type.scale else ""
-    return f"^-?[0-9]{{1,{whole}}}{fraction}$"
+    """At most ``precision - scale`` whole digits; fractional digits past the scale
+    only when they are zeros (the value is then exact at the column's scale)."""
+    scale = column_type.scale or 0
+    whole = (column_type.precision or 18) - scale
+    kept = f"[0-9]{{1,{scale}}}0*" if scale else "0+"
+    return f"^-?[0-9]{{1,{whole}}}(\\.{kept})?$"
 
 
 def parse_value(text: Column, column_type: ColumnType) -> Column:
