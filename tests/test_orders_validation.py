@@ -9,6 +9,8 @@ import pytest
 from retail_lake.orders import (
     REASONS,
     InvalidBatchError,
+    InvalidOrderError,
+    decode_document,
     parse_batch,
     validate_order,
 )
@@ -116,6 +118,17 @@ def test_whitespace_is_trimmed_and_integral_price_stays_exact():
     assert (normalized.order_id, normalized.contact_name) == ("O-1", "Ana")
     assert normalized.to_plain()["price"] == 20
     assert normalized.to_dynamodb_item()["price"] == {"N": "20"}
+
+
+def test_price_with_zero_digits_past_the_scale_is_exact():
+    """Same rule as landing decimals: extra fractional zeros lose nothing, other digits do."""
+    text = json.dumps([seed_order("O-1", price="EXACT"), seed_order("O-2", price="LOSSY")])
+    text = text.replace('"EXACT"', "1200.500").replace('"LOSSY"', "1200.505")
+    exact, lossy = decode_document(text)
+    assert validate_order(exact).to_dynamodb_item()["price"] == {"N": "1200.5"}
+    with pytest.raises(InvalidOrderError) as info:
+        validate_order(lossy)
+    assert info.value.reason == "bad_price"
 
 
 def inspect(document):

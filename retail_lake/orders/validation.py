@@ -18,7 +18,8 @@ reason                        rule
 ``bad_qty``                   ``order-info.qty`` is a positive integer (JSON
                               integer; booleans, floats and strings are rejected)
 ``bad_price``                 ``order-info.price``, when given, is a number >= 0
-                              with at most 2 decimals (contract ``decimal(18,2)``)
+                              that contract ``decimal(18,2)`` holds exactly
+                              (``1200.500`` is 1200.50; ``19.999`` is rejected)
 ``bad_order_date``            ``order-info.order-date``, when given, is YYYY-MM-DD
 ``duplicate_order_id``        see :func:`find_duplicates`
 ============================  =====================================================
@@ -185,7 +186,7 @@ def _price(value: Any) -> Decimal | None:
     if price < 0:
         raise InvalidOrderError("bad_price", f"price must not be negative, got {value!r}")
     if price != price.quantize(Decimal("0.01")):
-        raise InvalidOrderError("bad_price", f"price has more than 2 decimals: {value!r}")
+        raise InvalidOrderError("bad_price", f"price would lose digits past 2 decimals: {value!r}")
     return price
 
 
