@@ -1,11 +1,12 @@
 """``make bench``: every benchmark of issue 12 in one run, written to ``docs/benchmarks.md``.
 
-    .venv/bin/python -m benchmarks --scales 1M 10M 30M --history 7 90 365
+    .venv/bin/python -m benchmarks --scales 1M 10M 30M --history 7 90 365 --backfills 21d 14d-1M 365d
 
 It starts from an empty work folder, keeps one SparkSession for the whole run (as a
 Glue job keeps one for its steps), warms the JVM on a small date first, then
-measures each scale (:mod:`benchmarks.scale`) and the incremental run against
-history (:mod:`benchmarks.history`). Every ratio in the report comes from timings
+measures each scale (:mod:`benchmarks.scale`), the incremental run against
+history (:mod:`benchmarks.history`) and whole backfills against a DuckDB
+implementation of the workflow (:mod:`benchmarks.backfill`). Every ratio in the report comes from timings
 taken in the same run, because the machines this runs on are shared and noisy.
 The raw results go to ``docs/benchmarks.json``, which ``docs/cost.md``'s model
 (:mod:`benchmarks.cost`) reads.
@@ -25,6 +26,7 @@ from typing import Any
 
 from benchmarks import cost, machine
 from benchmarks.athena_scan import scan_views
+from benchmarks.backfill import SHAPES, describe, measure_backfill
 from benchmarks.history import measure_history
 from benchmarks.report import render
 from benchmarks.scale import DAY, generate_scale, measure_scale, run_workflow
@@ -51,6 +53,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--history-sales-per-day", type=parse_rows, default=20_000, help="rows per history day"
     )
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per history length")
+    parser.add_argument(
+        "--backfills",
+        nargs="*",
+        choices=list(SHAPES),
+        default=list(SHAPES),
+        help="backfill shapes timed against the DuckDB workflow (none: skip)",
+    )
     parser.add_argument("--no-extract", action="store_true", help="skip the MariaDB extraction")
     parser.add_argument("--work", type=Path, default=None, help="work folder (emptied first)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
@@ -120,6 +129,13 @@ def run_suite(args: argparse.Namespace) -> dict[str, Any]:
             largest["weekly_parquet_bytes"] / largest["weekly_rows"]
         )
         results["history_sales_per_day"] = args.history_sales_per_day
+        results["backfills"] = []
+        for label in args.backfills:
+            backfill = measure_backfill(spark, work, SHAPES[label])
+            results["backfills"].append(backfill.as_dict())
+            print(describe(backfill), flush=True)
+            for suffix in ("", "-duckdb"):
+                shutil.rmtree(work / f"backfill-{label}{suffix}", ignore_errors=True)
     finally:
         spark.stop()
         if not args.keep:
@@ -133,6 +149,7 @@ def _argv_echo(args: argparse.Namespace) -> list[str]:
     out = ["--scales", *args.scales, "--history", *map(str, args.history)]
     out += ["--history-sales-per-day", str(args.history_sales_per_day)]
     out += ["--repeats", str(args.repeats)]
+    out += ["--backfills", *args.backfills]
     if args.no_extract:
         out.append("--no-extract")
     return out
