@@ -1,4 +1,4 @@
-"""Glue job `extract`: fill raw/ for a business date, from MySQL/RDS or landing CSVs.
+"""Glue job `extract`: fill raw/ for a range of business dates, from MySQL/RDS or landing CSVs.
 
 ``--source mysql`` extracts the five retail tables over JDBC (dimensions in full,
 facts incrementally from a watermark); ``--source files`` ingests the CSV dumps in
@@ -13,8 +13,10 @@ from retail_lake.jobs.entry import start_job
 
 def main(argv: list[str]) -> None:
     job = start_job(argv, "extract")
-    job.each_day(
-        lambda day: extract_step.run(job.spark, job.storage, job.settings, day, tracker=job.tracker)
+    job.once(
+        lambda: extract_step.run(
+            job.spark, job.storage, job.settings, job.days, tracker=job.tracker
+        )
     )
     job.commit()
 

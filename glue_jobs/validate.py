@@ -1,4 +1,4 @@
-"""Glue job `validate`: raw rows of a business date → validated/ and quarantine/.
+"""Glue job `validate`: raw rows of a range of loads → validated/ and quarantine/.
 
 Thin by design: resolve arguments, build the runtime, call the library, commit.
 Runs unchanged on Glue (``--platform glue``), EMR (``--platform emr``) or locally.
@@ -12,7 +12,7 @@ from retail_lake.jobs.entry import start_job
 
 def main(argv: list[str]) -> None:
     job = start_job(argv, "validate")
-    job.each_day(lambda day: validate.run(job.spark, job.storage, day))
+    job.once(lambda: validate.run(job.spark, job.storage, job.days))
     job.commit()
 
 

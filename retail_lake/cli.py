@@ -163,8 +163,7 @@ def _run_with_progress(settings: Settings, start: dt.date, end: dt.date | None, 
 
     workflow = daily()
     days = date_range(start, end)
-    per_date = [s for s in workflow.steps if s.scope == "date"]
-    total = len(per_date) * len(days) + len(workflow.steps) - len(per_date)
+    total = len(workflow.steps)
     with _progress() as progress:
         task = progress.add_task("daily workflow", total=total)
 

@@ -1,9 +1,9 @@
 """The local runner: executes ``workflows/daily.toml`` for a range of business dates.
 
-"date" steps (extract, validate) run for each business date in order; "range"
-steps (aggregate, catalog, crawl) then run once for the whole range, so a backfill
-recomputes each affected week once. Any failure stops the run with a
-:class:`StepError` naming the step, the date and the cause.
+Every step runs once for the whole range, in dependency order, exactly as a Glue
+workflow run or an EMR state machine execution over ``business_date``..``end_date``
+does: a backfill reads, validates and writes all its dates in one pass. Any failure
+stops the run with a :class:`StepError` naming the step, the dates and the cause.
 """
 
 from __future__ import annotations
@@ -46,15 +46,13 @@ class LocalRun:
 def _extract(run: LocalRun, days: Sequence[dt.date]) -> Any:
     from retail_lake.jobs import extract_step
 
-    (day,) = days
-    return extract_step.run(run.spark, run.storage, run.settings, day, tracker=run.tracker)
+    return extract_step.run(run.spark, run.storage, run.settings, days, tracker=run.tracker)
 
 
 def _validate(run: LocalRun, days: Sequence[dt.date]) -> Any:
     from retail_lake.jobs import validate
 
-    (day,) = days
-    return validate.run(run.spark, run.storage, day)
+    return validate.run(run.spark, run.storage, days)
 
 
 def _aggregate(run: LocalRun, days: Sequence[dt.date]) -> Any:
@@ -126,15 +124,7 @@ def run_pipeline(
     check_published(tracker)
     run = LocalRun(settings, open_lake_storage(settings), spark, tracker, workflow.name)
     result = RunResult(days)
-    ordered = workflow.ordered()
-    for day in days:
-        for step in (s for s in ordered if s.scope == "date"):
-            _execute(
-                result, run, step, [day], lambda s=step, d=day: LOCAL_ACTIONS[s.name](run, [d])
-            )
-            if progress:
-                progress(step.name, day.isoformat())
-    for step in (s for s in ordered if s.scope == "range"):
+    for step in workflow.ordered():
         _execute(result, run, step, days, lambda s=step: LOCAL_ACTIONS[s.name](run, days))
         if progress:
             progress(step.name, result.steps[-1][1])

@@ -27,7 +27,6 @@ class WorkflowError(ValueError):
 class Step:
     name: str
     kind: str  # "job" or "crawlers"
-    scope: str  # "date" or "range"
     after: tuple[str, ...] = ()
     script: str | None = None
     arguments: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
@@ -75,7 +74,6 @@ def load_workflow(path: Path | Traversable = DEFINITION) -> Workflow:
         Step(
             name=s["name"],
             kind=s["kind"],
-            scope=s.get("scope", "date"),
             after=tuple(s.get("after", [])),
             script=s.get("script"),
             arguments={k: str(v) for k, v in s.get("arguments", {}).items()},
@@ -101,10 +99,6 @@ def load_workflow(path: Path | Traversable = DEFINITION) -> Workflow:
             raise WorkflowError(f"step {step.name!r} runs after unknown steps {sorted(unknown)}")
         if step.kind == "job" and not step.script:
             raise WorkflowError(f"job step {step.name!r} has no script")
-        if step.scope not in ("date", "range"):
-            raise WorkflowError(f"step {step.name!r}: scope must be date or range")
-        if step.scope == "date" and any(workflow.step(a).scope == "range" for a in step.after):
-            raise WorkflowError(f"date step {step.name!r} cannot run after a range step")
     workflow.ordered()
     return workflow
 

@@ -347,8 +347,8 @@ def test_mysql_path_gives_the_same_curated_table_as_files(spark, db, generated, 
     shutil.copytree(generated / "landing", files_lake / "landing")
     files_storage = open_storage(str(files_lake))
     for day in days:
-        ingest.run(spark, files_storage, day)
-        validate.run(spark, files_storage, day)
+        ingest.run(spark, files_storage, [day])
+        validate.run(spark, files_storage, [day])
     aggregate.run(spark, files_storage, days)
 
     mysql_lake = tmp_path / "mysql"
@@ -356,7 +356,7 @@ def test_mysql_path_gives_the_same_curated_table_as_files(spark, db, generated, 
     mysql_storage = open_storage(str(mysql_lake))
     for day in days:
         extract.run(spark, mysql_storage, settings, day, retry=FAST)
-        validate.run(spark, mysql_storage, day)
+        validate.run(spark, mysql_storage, [day])
     aggregate.run(spark, mysql_storage, days)
 
     from_files, columns = _curated_weekly(spark, files_lake)

@@ -63,15 +63,8 @@ class Job:
     def spark(self):
         return self.context.spark
 
-    def each_day(self, action: Callable[[dt.date], Any]) -> None:
-        """Run a per-date step for every business date, recording each run."""
-        for day in self.days:
-            recorded(
-                self.tracker, self.settings.workflow_name, self.name, day, lambda d=day: action(d)
-            )
-
     def once(self, action: Callable[[], Any]) -> Any:
-        """Run a range step once for all dates, recorded under the last date."""
+        """Run the step once for all its dates, recorded under the last date."""
         return recorded(self.tracker, self.settings.workflow_name, self.name, self.days[-1], action)
 
     def commit(self) -> None:

@@ -1,14 +1,19 @@
-"""The workflow's extract step: fill raw/ for a business date from the configured source.
+"""The workflow's extract step: fill raw/ for a range of business dates from the source.
 
-``--source mysql`` extracts the five retail tables from MySQL/RDS; the franchise
-files only ever arrive in landing/, so they are ingested from there either way.
-``--source files`` ingests every landing CSV. The Glue script and the local runner
-both call :func:`run`, so the two cannot drift apart.
+``--source mysql`` extracts the five retail tables from MySQL/RDS, one load per
+business date in date order (each load's window starts at the watermark the
+previous one committed); the franchise files only ever arrive in landing/, so they
+are ingested from there either way. ``--source files`` ingests every landing CSV of
+the range in one pass. The Glue script and the local runner both call :func:`run`,
+so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from pyspark.sql import SparkSession
 
@@ -18,18 +23,34 @@ from retail_lake.storage import LakeStorage
 from retail_lake.tracker import Tracker
 
 
+@dataclass
+class ExtractRun:
+    """What the step did over its range: the ingest of landing files, and per-date
+    MySQL extractions when the retail tables come from the database."""
+
+    ingested: ingest.IngestRun
+    extracted: list[Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ingest": self.ingested.as_dict(),
+            "extract": [report.as_dict() for report in self.extracted],
+        }
+
+
 def run(
     spark: SparkSession,
     storage: LakeStorage,
     settings: Settings,
-    day: dt.date,
+    days: Sequence[dt.date],
     *,
     tracker: Tracker | None = None,
-):
+) -> ExtractRun:
+    days = sorted(set(days))
     if settings.source != "mysql":
-        return ingest.run(spark, storage, day)
+        return ExtractRun(ingest.run(spark, storage, days), [])
     from retail_lake.jobs import extract
 
-    report = extract.run(spark, storage, settings, day, tracker=tracker)
-    ingest.run(spark, storage, day, datasets=ingest.FILE_ONLY_DATASETS)
-    return report
+    extracted = [extract.run(spark, storage, settings, day, tracker=tracker) for day in days]
+    files = ingest.run(spark, storage, days, datasets=ingest.FILE_ONLY_DATASETS)
+    return ExtractRun(files, extracted)

@@ -1,4 +1,4 @@
-"""Ingest: landing CSV files of a business date → ``raw/`` Parquet, as delivered.
+"""Ingest: landing CSV files of a range of business dates → ``raw/`` Parquet, as delivered.
 
 Both sources end in the same raw layout: this job for CSV dumps in ``landing/``,
 the extraction job for MySQL/RDS. Raw keeps every value as text so that
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from pyspark.sql import DataFrame, SparkSession
@@ -20,7 +20,7 @@ from retail_lake.contracts import RETAIL_TABLES, dataset
 from retail_lake.jobs import _io
 from retail_lake.jobs.errors import InputFileError
 from retail_lake.storage import LakeStorage, layout
-from retail_lake.transforms.rules import MALFORMED, SOURCE_FILE, SOURCE_ROW
+from retail_lake.transforms.rules import LOAD_DATE, MALFORMED, SOURCE_FILE, SOURCE_ROW
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,16 @@ class IngestReport:
             "missing": self.missing,
             "rejected_files": self.rejected_files,
         }
+
+
+@dataclass
+class IngestRun:
+    """The outcome of one ingest over a range of loads: one report per load."""
+
+    reports: list[IngestReport]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"loads": [r.as_dict() for r in self.reports]}
 
 
 def raw_schema(name: str):
@@ -88,10 +98,10 @@ def as_raw(frame: DataFrame, name: str, source_file: str) -> DataFrame:
 def write_raw(frame: DataFrame, storage: LakeStorage, name: str, day: dt.date) -> None:
     """Replace the raw partition ``load_date=day`` of ``name``."""
     _io.replace_partitions(
-        frame.withColumn("load_date", F.lit(day.isoformat())),
+        frame.withColumn(LOAD_DATE, F.lit(day.isoformat())),
         storage,
         layout.raw_dir(name),
-        "load_date",
+        LOAD_DATE,
         [day.isoformat()],
     )
 
@@ -136,34 +146,49 @@ def _read_files(
     return frames
 
 
+def _union(frames: list[DataFrame]) -> DataFrame:
+    """One frame of many, combined pairwise so the plan stays shallow for long ranges."""
+    while len(frames) > 1:
+        pairs = [frames[i : i + 2] for i in range(0, len(frames), 2)]
+        frames = [p[0].unionByName(p[1]) if len(p) == 2 else p[0] for p in pairs]
+    return frames[0]
+
+
 def run(
     spark: SparkSession,
     storage: LakeStorage,
-    day: dt.date,
+    days: Sequence[dt.date],
     datasets: Collection[str] | None = None,
-) -> IngestReport:
-    """Copy every landing file of ``day`` into its raw partition (replacing it).
+) -> IngestRun:
+    """Copy every landing file of the loads ``days`` into its raw partition (replacing it).
 
-    ``datasets`` limits the ingest, e.g. to the franchise files when the retail
-    tables come from MySQL instead of CSV dumps.
+    All loads of a dataset are written in one Spark write. ``datasets`` limits the
+    ingest, e.g. to the franchise files when the retail tables come from MySQL
+    instead of CSV dumps.
     """
-    report = IngestReport(day)
-    for name, rels in landing_files(storage, day).items():
-        if datasets is not None and name not in datasets:
-            continue
-        if not rels:
-            report.missing.append(name)
-            log.info("ingest %s: no %s file in landing", day, name)
-            continue
-        frames = _read_files(spark, storage, name, rels, report)
-        accepted = [rel for rel in rels if rel not in report.rejected_files]
-        report.files[name] = accepted
-        if not frames:  # every file was rejected: this load delivered no rows
-            storage.delete(layout.raw_partition(name, day))
-            continue
-        frame = frames[0]
-        for other in frames[1:]:
-            frame = frame.unionByName(other)
-        write_raw(frame, storage, name, day)
-    _io.write_json(storage, layout.report(day, "ingest"), report.as_dict())
-    return report
+    reports = [IngestReport(day) for day in sorted(set(days))]
+    frames: dict[str, list[DataFrame]] = {}
+    loads: dict[str, list[str]] = {}
+    for report in reports:
+        for name, rels in landing_files(storage, report.day).items():
+            if datasets is not None and name not in datasets:
+                continue
+            if not rels:
+                report.missing.append(name)
+                log.info("ingest %s: no %s file in landing", report.day, name)
+                continue
+            read = _read_files(spark, storage, name, rels, report)
+            report.files[name] = [rel for rel in rels if rel not in report.rejected_files]
+            if not read:  # every file was rejected: this load delivered no rows
+                storage.delete(layout.raw_partition(name, report.day))
+                continue
+            load = report.day.isoformat()
+            frames.setdefault(name, []).extend(f.withColumn(LOAD_DATE, F.lit(load)) for f in read)
+            loads.setdefault(name, []).append(load)
+    for name, delivered in frames.items():
+        _io.replace_partitions(
+            _union(delivered), storage, layout.raw_dir(name), LOAD_DATE, loads[name]
+        )
+    for report in reports:
+        _io.write_json(storage, layout.report(report.day, "ingest"), report.as_dict())
+    return IngestRun(reports)

@@ -1,30 +1,38 @@
-"""Validate: raw rows of a load → typed ``validated/`` rows and ``quarantine/`` rejects.
+"""Validate: raw rows of a range of loads → typed ``validated/`` rows and ``quarantine/``.
 
-Per dataset (dimensions first, so facts are checked against today's dimensions):
-apply the rule table, write rejects to ``quarantine/<dataset>/load_date=<D>/``,
-merge valid rows into ``validated/<dataset>/`` with restatement, and account for
-every input file: rows in = valid + quarantined, or the step fails.
+One pass per dataset over every load of the range (dimensions first, so facts are
+checked against the dimensions as they stood after their own load): apply the rule
+table, write the rejects of all loads in one write to
+``quarantine/<dataset>/load_date=<D>/``, merge the valid rows into
+``validated/<dataset>/`` with restatement (a later load wins a key), and account for
+every input file from one aggregation. The result equals validating the loads one
+by one in date order; a one-date run is a range of one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from retail_lake.contracts import RULE_ORDER, Dataset, dataset
+from retail_lake.contracts import Dataset, dataset
 from retail_lake.jobs import _io
 from retail_lake.jobs.ingest import raw_schema
+from retail_lake.jobs.validate_report import (
+    DatasetOutcome,
+    ValidateReport,
+    ValidateRun,
+    account_files,
+)
 from retail_lake.storage import LakeStorage, layout
 from retail_lake.transforms.restate import merge_restated
 from retail_lake.transforms.rules import (
     LOAD_DATE,
-    REASON,
     SOURCE_FILE,
     reference_keys,
     rejected_rows,
@@ -44,10 +52,6 @@ VALIDATION_ORDER: tuple[str, ...] = (
 )
 
 
-class AccountingError(RuntimeError):
-    """Rows in != valid + quarantined for a file: something was lost or duplicated."""
-
-
 def validated_schema(ds: Dataset) -> T.StructType:
     """Typed contract columns plus lineage (``source_file``, ``load_date``)."""
     return T.StructType(
@@ -59,98 +63,57 @@ def validated_schema(ds: Dataset) -> T.StructType:
     )
 
 
-def quarantine_schema(ds: Dataset) -> T.StructType:
-    return T.StructType(
-        [
-            *ds.spark_schema(all_strings=True).fields,
-            T.StructField(REASON, T.StringType(), True),
-            T.StructField(SOURCE_FILE, T.StringType(), True),
-        ]
-    )
+def _read_loads(
+    spark: SparkSession, storage: LakeStorage, ds: Dataset, loads: Sequence[str]
+) -> DataFrame:
+    """The raw rows of the given loads, each with its ``load_date`` (from the partition)."""
+    schema = T.StructType([*raw_schema(ds.name).fields, T.StructField(LOAD_DATE, T.DateType())])
+    return _io.read_parquet(spark, storage, layout.raw_dir(ds.name), schema, (LOAD_DATE, loads))
 
 
-@dataclass
-class DatasetOutcome:
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)
-    touched_dates: list[str] = field(default_factory=list)
+class _Dimensions:
+    """The reference keys facts are checked against, per dimension, for this run.
 
-    @property
-    def totals(self) -> dict[str, int]:
-        out = {"rows_in": 0, "valid": 0, "quarantined": 0}
-        for counts in self.files.values():
-            for key in out:
-                out[key] += counts[key]
-        return out
+    A dimension validated in this run contributes its keys with the load they
+    arrived in; one not delivered in the range contributes its stored keys. The
+    keys are computed before the dimension's new table replaces the stored one.
+    """
 
-    def reasons(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for counts in self.files.values():
-            for reason, n in counts["reasons"].items():
-                out[reason] = out.get(reason, 0) + n
-        return out
+    def __init__(self, spark: SparkSession, storage: LakeStorage) -> None:
+        self._spark, self._storage = spark, storage
+        self._keys: dict[str, DataFrame] = {}
 
+    def remember(self, name: str, stored: DataFrame, valid: DataFrame) -> None:
+        self._keys[name] = reference_keys(name, stored, valid).localCheckpoint(eager=True)
 
-@dataclass
-class ValidateReport:
-    day: dt.date
-    datasets: dict[str, DatasetOutcome] = field(default_factory=dict)
-
-    def touched(self, name: str) -> list[str]:
-        outcome = self.datasets.get(name)
-        return outcome.touched_dates if outcome else []
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "business_date": self.day.isoformat(),
-            "datasets": {
-                name: {
-                    "files": o.files,
-                    "totals": o.totals,
-                    "reasons": o.reasons(),
-                    "touched_dates": o.touched_dates,
-                }
-                for name, o in self.datasets.items()
-            },
-        }
-
-
-def _account(checked: DataFrame, raw: DataFrame) -> dict[str, dict[str, Any]]:
-    """Per input file: rows in, valid, quarantined and a count per reason; checked."""
-    rows_in = {
-        r[SOURCE_FILE]: r["n"]
-        for r in raw.groupBy(SOURCE_FILE).agg(F.count("*").alias("n")).collect()
-    }
-    files: dict[str, dict[str, Any]] = {
-        f: {"rows_in": n, "valid": 0, "quarantined": 0, "reasons": {}} for f, n in rows_in.items()
-    }
-    for row in checked.groupBy(SOURCE_FILE, REASON).agg(F.count("*").alias("n")).collect():
-        entry = files.setdefault(
-            row[SOURCE_FILE], {"rows_in": 0, "valid": 0, "quarantined": 0, "reasons": {}}
-        )
-        if row[REASON] is None:
-            entry["valid"] += row["n"]
-        else:
-            entry["quarantined"] += row["n"]
-            entry["reasons"][row[REASON]] = row["n"]
-    for name, entry in files.items():
-        entry["reasons"] = {r: entry["reasons"][r] for r in RULE_ORDER if r in entry["reasons"]}
-        if entry["rows_in"] != entry["valid"] + entry["quarantined"]:
-            raise AccountingError(
-                f"{name}: {entry['rows_in']} rows in but {entry['valid']} valid + "
-                f"{entry['quarantined']} quarantined"
+    def keys(self, name: str) -> DataFrame:
+        if name not in self._keys:
+            stored = _io.read_parquet(
+                self._spark,
+                self._storage,
+                layout.validated_dir(name),
+                validated_schema(dataset(name)),
             )
-    return files
+            self._keys[name] = reference_keys(name, stored)
+        return self._keys[name]
 
 
-def _references(spark: SparkSession, storage: LakeStorage, ds: Dataset) -> dict[str, DataFrame]:
-    refs = {}
-    for _column, dim, _reason in ds.reference_reasons():
-        dim_ds = dataset(dim)
-        current = _io.read_parquet(
-            spark, storage, layout.validated_dir(dim), validated_schema(dim_ds)
-        )
-        refs[dim] = reference_keys(dim, current)
-    return refs
+def _touched_dates(
+    valid: DataFrame, ds: Dataset, loads: Sequence[str], previous: dict[str, Any]
+) -> dict[str, list[str]]:
+    """Per load: the business dates it delivers, plus those its previous run wrote.
+
+    A rerun also touches what the previous run of a load wrote, so that rows it no
+    longer delivers disappear downstream as well.
+    """
+    pairs = valid.select(LOAD_DATE, ds.business_date).distinct().collect()
+    touched: dict[str, set[str]] = {load: set() for load in loads}
+    for row in pairs:
+        touched[str(row[0])].add(str(row[1]))
+    for load in loads:
+        before = (previous.get(load) or {}).get("datasets", {}).get(ds.name, {})
+        touched[load].update(before.get("touched_dates", []))
+    return {load: sorted(dates) for load, dates in touched.items()}
 
 
 def _merge_into_validated(
@@ -158,20 +121,22 @@ def _merge_into_validated(
     storage: LakeStorage,
     ds: Dataset,
     valid: DataFrame,
-    day: dt.date,
-    touched: list[str],
+    loads: Sequence[str],
+    touched: Sequence[str],
+    dimensions: _Dimensions,
 ) -> None:
     schema = validated_schema(ds)
     target = layout.validated_dir(ds.name)
     if ds.business_date is None:  # a dimension: one current table
         existing = _io.read_parquet(spark, storage, target, schema)
-        merged = merge_restated(existing, valid, ds.key, day.isoformat())
+        dimensions.remember(ds.name, existing, valid)
+        merged = merge_restated(existing, valid, ds.key, loads)
         _io.replace_dataset(merged.select(*schema.fieldNames()), storage, target)
         return
     if not touched:
         return
     existing = _io.read_parquet(spark, storage, target, schema, (ds.business_date, touched))
-    merged = merge_restated(existing, valid, ds.key, day.isoformat())
+    merged = merge_restated(existing, valid, ds.key, loads)
     _io.replace_partitions(
         merged.select(*schema.fieldNames()), storage, target, ds.business_date, touched
     )
@@ -181,49 +146,57 @@ def validate_dataset(
     spark: SparkSession,
     storage: LakeStorage,
     ds: Dataset,
-    day: dt.date,
-    previous: dict[str, Any] | None,
-) -> DatasetOutcome | None:
-    raw_rel = layout.raw_partition(ds.name, day)
-    if not storage.list_files(raw_rel):
-        storage.delete(layout.quarantine_partition(ds.name, day))
-        return None
+    days: Sequence[dt.date],
+    previous: dict[str, Any],
+    dimensions: _Dimensions,
+) -> dict[str, DatasetOutcome]:
+    """Validate every load of ``days`` that delivered ``ds``; the outcome per load."""
+    loads = [d.isoformat() for d in days if storage.list_files(layout.raw_partition(ds.name, d))]
+    for day in days:
+        if day.isoformat() not in loads:  # nothing delivered: no rejects either
+            storage.delete(layout.quarantine_partition(ds.name, day))
+    if not loads:
+        return {}
     _io.check_evolution(
         spark, storage, layout.validated_dir(ds.name), validated_schema(ds), ds.name
     )
-    raw = _io.read_parquet(spark, storage, raw_rel, raw_schema(ds.name))
-    checked = with_reject_reason(raw, ds, _references(spark, storage, ds)).cache()
+    raw = _read_loads(spark, storage, ds, loads)
+    references = {dim: dimensions.keys(dim) for _c, dim, _r in ds.reference_reasons()}
+    checked = with_reject_reason(raw, ds, references).cache()
     try:
-        outcome = DatasetOutcome(files=_account(checked, raw))
-        valid = valid_rows(checked, ds, F.lit(day.isoformat()).cast("date"))
+        counts = account_files(checked, raw)
+        outcomes = {load: DatasetOutcome(files=counts.get(load, {})) for load in loads}
+        valid = valid_rows(checked, ds, F.col(LOAD_DATE))
+        touched: list[str] = []
         if ds.business_date:
-            # A rerun also touches what the previous run of this load wrote, so that
-            # rows it no longer delivers disappear downstream as well.
-            before = (previous or {}).get("datasets", {}).get(ds.name, {}).get("touched_dates", [])
-            delivered = {str(r[0]) for r in valid.select(ds.business_date).distinct().collect()}
-            outcome.touched_dates = sorted(delivered | set(before))
+            for load, dates in _touched_dates(valid, ds, loads, previous).items():
+                outcomes[load].touched_dates = dates
+                touched.extend(dates)
         _io.replace_partitions(
-            rejected_rows(checked, ds).withColumn("load_date", F.lit(day.isoformat())),
+            rejected_rows(checked, ds),
             storage,
             layout.quarantine_dir(ds.name),
-            "load_date",
-            [day.isoformat()],
+            LOAD_DATE,
+            loads,
         )
-        _merge_into_validated(spark, storage, ds, valid, day, outcome.touched_dates)
+        _merge_into_validated(spark, storage, ds, valid, loads, sorted(set(touched)), dimensions)
     finally:
         checked.unpersist()
-    return outcome
+    return outcomes
 
 
-def run(spark: SparkSession, storage: LakeStorage, day: dt.date) -> ValidateReport:
-    """Validate every dataset delivered for ``day``; idempotent for a rerun of ``day``."""
-    report_rel = layout.report(day, "validate")
-    previous = _io.read_json(storage, report_rel)
-    report = ValidateReport(day)
+def run(spark: SparkSession, storage: LakeStorage, days: Sequence[dt.date]) -> ValidateRun:
+    """Validate every dataset delivered for the loads ``days``; idempotent for a rerun."""
+    days = sorted(set(days))
+    previous = {d.isoformat(): _io.read_json(storage, layout.report(d, "validate")) for d in days}
+    reports = {d.isoformat(): ValidateReport(d) for d in days}
+    dimensions = _Dimensions(spark, storage)
     for name in VALIDATION_ORDER:
-        outcome = validate_dataset(spark, storage, dataset(name), day, previous)
-        if outcome is not None:
-            report.datasets[name] = outcome
-            log.info("validate %s %s: %s %s", day, name, outcome.totals, outcome.reasons())
-    _io.write_json(storage, report_rel, report.as_dict())
-    return report
+        for load, outcome in validate_dataset(
+            spark, storage, dataset(name), days, previous, dimensions
+        ).items():
+            reports[load].datasets[name] = outcome
+            log.info("validate %s %s: %s %s", load, name, outcome.totals, outcome.reasons())
+    for report in reports.values():
+        _io.write_json(storage, layout.report(report.day, "validate"), report.as_dict())
+    return ValidateRun(list(reports.values()))

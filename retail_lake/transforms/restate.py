@@ -1,8 +1,8 @@
-"""Restatement: a key delivered again in a later load replaces the earlier row (DESIGN §6)."""
+"""Restatement: a key delivered again in a later load replaces the earlier row."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
@@ -11,15 +11,17 @@ from retail_lake.transforms.rules import LOAD_DATE
 
 
 def merge_restated(
-    existing: DataFrame, incoming: DataFrame, key: Sequence[str], load_date: str
+    existing: DataFrame, incoming: DataFrame, key: Sequence[str], load_dates: Iterable[str]
 ) -> DataFrame:
-    """The current rows after applying the load ``load_date`` to ``existing``.
+    """The current rows after applying the loads ``load_dates`` to ``existing``.
 
-    Rows that an earlier run of the same load wrote are dropped first, so rerunning a
-    date gives the same result; then each key keeps the row of its latest load. A
-    rerun of an older load therefore never overrides a newer restatement.
+    Rows that an earlier run of the same loads wrote are dropped first, so rerunning
+    them gives the same result; then each key keeps the row of its latest load. A
+    rerun of older loads therefore never overrides a newer restatement, and several
+    loads applied together give what applying them one by one would.
     """
-    kept = existing.filter(F.col(LOAD_DATE) != F.lit(load_date).cast("date"))
+    reloaded = [F.lit(d).cast("date") for d in sorted(set(load_dates))]
+    kept = existing.filter(~F.col(LOAD_DATE).isin(*reloaded))
     combined = kept.unionByName(incoming)
     latest = Window.partitionBy(*key).orderBy(F.col(LOAD_DATE).desc())
     return (

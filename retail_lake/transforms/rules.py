@@ -1,4 +1,4 @@
-"""The validation rules of DESIGN §6 as a small, data-driven table of Spark expressions.
+"""The validation rules (docs/design.md, Validation rules) as a small, data-driven table of Spark expressions.
 
 Each row rule is one entry of :data:`ROW_RULES`: a reason and a function from the
 dataset contract to a boolean Column ("this row breaks the rule"). Reference rules
@@ -91,10 +91,28 @@ ROW_RULES: tuple[RowRule, ...] = (
 """Adding a row rule is one entry here (and its reason in ``RULE_ORDER``)."""
 
 
-def reference_keys(dim: str, frame: DataFrame) -> DataFrame:
-    """The distinct typed keys of a validated dimension, the shape the reference rules join."""
+ALWAYS_KNOWN = "0001-01-01"
+"""The ``since`` of a key already in the stored dimension: known to every load."""
+
+
+def reference_keys(dim: str, current: DataFrame, incoming: DataFrame | None = None) -> DataFrame:
+    """Each key of a dimension with the first load from which facts may reference it.
+
+    ``current`` is the stored dimension: its keys are known to every load.
+    ``incoming`` holds the valid rows of loads being validated now (with their
+    ``load_date``): a key they deliver is known from its load on, so that over a
+    range of loads each fact is checked against the dimension as it stood after
+    its own load, as if the loads had run one by one.
+    """
     key = dataset(dim).key[0]
-    return frame.select(F.col(key).alias("__ref_key")).distinct()
+    known = current.select(
+        F.col(key).alias("__ref_key"), F.lit(ALWAYS_KNOWN).cast("date").alias("__ref_since")
+    )
+    if incoming is not None:
+        known = known.unionByName(
+            incoming.select(F.col(key).alias("__ref_key"), F.col(LOAD_DATE).alias("__ref_since"))
+        )
+    return known.groupBy("__ref_key").agg(F.min("__ref_since").alias("__ref_since"))
 
 
 def with_typed_columns(raw: DataFrame, ds: Dataset) -> DataFrame:
@@ -111,8 +129,9 @@ def with_reject_reason(
     """Add ``reject_reason`` (NULL for a valid row) and the typed columns.
 
     ``raw`` has the contract columns as text plus ``source_file`` and ``source_row``
-    (delivery order, used to find the "first" copy of a duplicate). ``references``
-    maps a dimension name to its :func:`reference_keys`.
+    (delivery order, used to find the "first" copy of a duplicate), and may hold the
+    rows of several loads in ``load_date``: duplicates and references are then judged
+    per load. ``references`` maps a dimension name to its :func:`reference_keys`.
     """
     references = references or {}
     checked = with_typed_columns(raw, ds)
@@ -120,11 +139,16 @@ def with_reject_reason(
         if dim not in references:
             raise ValueError(f"{ds.name}: reference dimension {dim!r} not provided")
         keys = references[dim].select(
-            F.col("__ref_key").alias(f"__refkey_{column}"), F.lit(True).alias(_known_name(column))
+            F.col("__ref_key").alias(f"__refkey_{column}"),
+            F.col("__ref_since").alias(f"__refsince_{column}"),
+            F.lit(True).alias(_known_name(column)),
         )
-        checked = checked.join(
-            F.broadcast(keys), F.col(typed_name(column)) == F.col(f"__refkey_{column}"), "left"
-        ).drop(f"__refkey_{column}")
+        matches = F.col(typed_name(column)) == F.col(f"__refkey_{column}")
+        if LOAD_DATE in raw.columns:
+            matches = matches & (F.col(f"__refsince_{column}") <= F.col(LOAD_DATE).cast("date"))
+        checked = checked.join(F.broadcast(keys), matches, "left").drop(
+            f"__refkey_{column}", f"__refsince_{column}"
+        )
 
     broken: dict[str, Column] = {rule.reason: rule.broken(ds) for rule in ROW_RULES}
     for column, _dim, reason in ds.reference_reasons():
@@ -143,7 +167,7 @@ def with_reject_reason(
 
 
 def _with_duplicate_key(checked: DataFrame, ds: Dataset) -> DataFrame:
-    """DESIGN §6 ``duplicate_key``, among rows that passed every other rule.
+    """The ``duplicate_key`` rule, among rows that passed every other rule.
 
     Copies are compared on their typed values: identical copies keep the first
     (in delivery order) and reject the rest; if any copy differs, all are rejected.
@@ -151,7 +175,10 @@ def _with_duplicate_key(checked: DataFrame, ds: Dataset) -> DataFrame:
     key = [F.col(typed_name(k)) for k in ds.key]
     whole_row = F.struct(*[F.col(typed_name(c)) for c in ds.column_names])
     passed = F.col(REASON).isNull()
-    in_order = Window.partitionBy(passed, *key).orderBy(SOURCE_FILE, SOURCE_ROW)
+    # Duplicates are judged within one load: a key delivered again by a later load
+    # is a restatement, not a duplicate.
+    same_load = [F.col(LOAD_DATE)] if LOAD_DATE in checked.columns else []
+    in_order = Window.partitionBy(passed, *same_load, *key).orderBy(SOURCE_FILE, SOURCE_ROW)
     # The same ordering with the whole partition as its frame: one window spec for
     # every function, so Spark sorts the rows once instead of twice.
     by_key = in_order.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
@@ -174,7 +201,11 @@ def valid_rows(checked: DataFrame, ds: Dataset, load_date: Column) -> DataFrame:
 
 
 def rejected_rows(checked: DataFrame, ds: Dataset) -> DataFrame:
-    """Rejected rows exactly as delivered, with the reason and the file they came from."""
+    """Rejected rows exactly as delivered, with the reason, the file and (if known) the load."""
+    load = [F.col(LOAD_DATE)] if LOAD_DATE in checked.columns else []
     return checked.filter(F.col(REASON).isNotNull()).select(
-        *[F.col(c).cast("string") for c in ds.column_names], F.col(REASON), F.col(SOURCE_FILE)
+        *[F.col(c).cast("string") for c in ds.column_names],
+        F.col(REASON),
+        F.col(SOURCE_FILE),
+        *load,
     )
