@@ -5,7 +5,7 @@ per store x product x day), builds the validated zone from it directly with pyar
 (ingest and validation are not what is measured here), then in the same run times
 
 * Spark: ``retail_lake.jobs.aggregate.run`` over every date (reads validated
-  Parquet, computes DESIGN §5, writes curated partitions), and
+  Parquet, computes the weekly metrics, writes curated partitions), and
 * DuckDB: the independent SQL reference over the same files, writing Parquet too,
 
 and prints both times, their ratio, peak memory of each and the data size.

@@ -1,6 +1,6 @@
-"""An independent DuckDB implementation of DESIGN §5 over the validated zone.
+"""An independent DuckDB implementation of the weekly metrics over the validated zone.
 
-Written from the DESIGN text in SQL, not translated from the Spark transforms, so
+Written from the specification (docs/design.md) in SQL, not translated from the Spark transforms, so
 that the benchmark compares equal work and the tests compare two implementations.
 """
 
@@ -78,7 +78,7 @@ def _connect(lake: Path, threads: int | None) -> duckdb.DuckDBPyConnection:
 
 
 def weekly_reference(lake: Path, threads: int | None = None) -> pd.DataFrame:
-    """DESIGN §5 weekly metrics computed by DuckDB from ``<lake>/validated``."""
+    """The weekly metrics computed by DuckDB from ``<lake>/validated``."""
     con = _connect(lake, threads)
     frame = con.execute(WEEKLY_SQL).df()
     con.close()

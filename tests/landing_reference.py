@@ -1,4 +1,4 @@
-"""An independent reading of landing CSVs and of the DESIGN §6 rules, for tests.
+"""An independent reading of landing CSVs and of the validation rules, for tests.
 
 Nothing here imports generator code: tests compare what the generator *claims*
 (its manifest, its MySQL load) with what this module derives from the files.
@@ -21,7 +21,7 @@ def read_text_csv(path: Path) -> pd.DataFrame:
     return frame.where(frame != "", None)
 
 
-# -- an independent implementation of the DESIGN §6 rules, for counting ----------
+# -- an independent implementation of the validation rules, for counting ----------
 
 _INT = re.compile(r"^-?\d+$")
 _DEC = re.compile(r"^-?(\d+)(?:\.(\d+))?$")

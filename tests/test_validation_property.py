@@ -1,5 +1,5 @@
 """Property: over random mixes of good and bad rows, no row is lost or duplicated and
-every bad row is quarantined with the first rule it broke (DESIGN §6 order)."""
+every bad row is quarantined with the first rule it broke (the order of docs/design.md, Validation rules)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One test per reject reason of DESIGN §6, with the exact rows in quarantine and validated."""
+"""One test per reject reason (docs/design.md, Validation rules), with the exact rows in quarantine and validated."""
 
 from __future__ import annotations
 

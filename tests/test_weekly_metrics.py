@@ -1,4 +1,4 @@
-"""DESIGN §5 metrics on tiny hand-computed data, one behaviour per test.
+"""The weekly metrics (docs/design.md, Weekly metrics) on tiny hand-computed data, one behaviour per test.
 
 Calendar: Sunday-Saturday weeks; week 202601 = 2025-12-28..2026-01-03 spans a
 month and a year boundary, week 202602 = 2026-01-04..2026-01-10.

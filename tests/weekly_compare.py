@@ -17,7 +17,7 @@ def sorted_weekly(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def assert_same_weekly(ours: pd.DataFrame, theirs: pd.DataFrame) -> None:
-    """Same rows; counts exact, doubles within DESIGN §5's relative 1e-6."""
+    """Same rows; counts exact, doubles within the specified relative 1e-6."""
     ours, theirs = sorted_weekly(ours), sorted_weekly(theirs)
     assert len(ours) == len(theirs) > 0
     for column in dataset("weekly_sales_inventory").column_names:

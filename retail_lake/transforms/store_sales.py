@@ -1,4 +1,5 @@
-"""Daily franchise-store sales (DESIGN §5, seed 000), from validated, restated rows."""
+"""Daily franchise-store sales (docs/design.md, Daily franchise sales), from validated,
+restated rows."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ def daily_store_sales(store_sales: DataFrame) -> DataFrame:
     """Sums per (franchise_store, item, transaction_date) and distinct orders.
 
     Each validated row is counted once: duplicates were rejected and restated keys
-    replaced before this point, which is what seed 000's tripled totals lacked.
+    replaced before this point, which is what the old franchise report, whose totals came out tripled, lacked.
     """
     out = store_sales.groupBy("franchise_store", "item", "transaction_date").agg(
         F.sum("sale_amount").alias("total_sale_amount"),

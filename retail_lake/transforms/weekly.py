@@ -1,4 +1,4 @@
-"""Weekly sales and inventory metrics (DESIGN §5), as DataFrame expressions.
+"""Weekly sales and inventory metrics (docs/design.md, Weekly metrics), as DataFrame expressions.
 
 The computation goes through one row per (day, store, product): sales are summed
 per day first and joined to that day's inventory snapshot on the date too, which is
@@ -23,7 +23,7 @@ def daily_positions(sales: DataFrame, inventory: DataFrame) -> DataFrame:
     on_order_d, oos_d (0 without snapshot) and low_d.
     """
     # Amounts are summed as double, far cheaper than DECIMAL(38,2) arithmetic and well
-    # inside DESIGN §5's 1e-6 tolerance; the quantity stays an exact decimal sum
+    # inside the specified relative 1e-6 tolerance; the quantity stays an exact decimal sum
     # because low_d compares it with the on-hand quantity.
     day_sales = sales.groupBy(F.col("trans_dt").alias("cal_dt"), *KEYS).agg(
         F.sum("sales_qty").cast("double").alias("qty_d"),
