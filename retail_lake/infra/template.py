@@ -1,11 +1,10 @@
 """``cloudformation/daily_workflow.yaml``: the compute of the daily workflow, generated.
 
 Everything in this nested stack is derived from ``workflows/daily.toml`` and
-``crawlers/crawlers.toml``: the crawlers (both platforms run them), the Glue
-workflow, jobs and triggers (``ComputePlatform = glue``) and the EMR Serverless
-application and state machine (``ComputePlatform = emr``), with the roles each of
-them needs. The root stack ``cloudformation/retail_lake.yaml`` (hand-written:
-storage, tables, Lambdas, events) passes the names in as parameters.
+``crawlers/crawlers.toml``: the crawlers (both platforms run them), the Glue workflow,
+jobs and triggers (``ComputePlatform = glue``) and the EMR Serverless application and
+state machine (``ComputePlatform = emr``) with the roles each of them needs, and the
+failure alerts (``alerts.py``). The hand-written root stack passes names as parameters.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from typing import Any
 import yaml
 
 from retail_lake import crawlers as crawler_defs
-from retail_lake.infra import emr, glue, iam
+from retail_lake.infra import alerts, emr, glue, iam
 from retail_lake.infra._common import arn, logical, statement
 from retail_lake.workflow import Workflow
 
@@ -331,18 +330,19 @@ def build_template(workflow: Workflow) -> dict[str, Any]:
     definition = emr.state_machine_definition(workflow)
     resources, crawler_ids = crawler_resources()
     resources.update(glue_compute(workflow, crawler_ids))
-    resources.update(emr_compute(workflow, definition))
+    resources |= emr_compute(workflow, definition) | alerts.alert_resources(workflow)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": (
             f"retail-lake daily workflow compute ({workflow.name}): crawlers, and either the "
             "Glue Workflow with its jobs and triggers or the EMR Serverless application with "
-            "its Step Functions state machine."
+            "its Step Functions state machine; the failure alerts."
         ),
-        "Parameters": PARAMETERS,
+        "Parameters": PARAMETERS | alerts.PARAMETERS,
         "Conditions": CONDITIONS,
         "Resources": resources,
-        "Outputs": {
+        "Outputs": alerts.OUTPUTS
+        | {
             "WorkflowName": {
                 "Description": "Glue workflow that glue:StartWorkflowRun starts ('none' on EMR).",
                 "Value": {"Fn::If": [glue.IS_GLUE, {"Ref": glue.WORKFLOW_ID}, "none"]},

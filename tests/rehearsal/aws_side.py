@@ -2,9 +2,9 @@
 
 Each supported resource type becomes the API call CloudFormation would make, with
 the template's resolved properties. Types that matter only to AWS's control plane
-or that moto cannot run (IAM roles and policies, log groups, EventBridge rules,
-Lambda functions, the EMR Serverless application, the security configuration, bucket
-policies) are listed in :data:`NOT_CREATED`: the rehearsal plays their part itself
+or that moto cannot run (IAM roles and policies, log groups, Lambda functions, the
+EMR Serverless application, the security configuration, bucket and topic policies,
+KMS keys) are listed in :data:`NOT_CREATED`: the rehearsal plays their part itself
 (it invokes the Lambdas' handlers, it plays Glue and EMR) or they stay unproven
 without an AWS account (see the README).
 """
@@ -25,7 +25,6 @@ NOT_CREATED = {
     "AWS::Logs::LogStream",
     "AWS::Glue::Classifier",
     "AWS::Kinesis::Stream",
-    "AWS::Events::Rule",
     "AWS::Lambda::Function",
     "AWS::Lambda::Permission",
     "AWS::Lambda::EventSourceMapping",
@@ -35,10 +34,8 @@ NOT_CREATED = {
     "AWS::SQS::QueuePolicy",
     "AWS::CloudFormation::Stack",
     "AWS::KinesisFirehose::DeliveryStream",
-    "AWS::CloudWatch::Alarm",
-    "AWS::SNS::Topic",
     "AWS::SNS::TopicPolicy",
-    "AWS::SNS::Subscription",
+    "AWS::KMS::Key",
 }
 
 
@@ -155,6 +152,47 @@ def _state_machine(session, props: dict[str, Any], physical: str) -> None:
     )
 
 
+def _topic(session, props: dict[str, Any], physical: str) -> None:
+    attributes = _pick(props, "DisplayName", "KmsMasterKeyId")
+    session.client("sns").create_topic(Name=physical.rsplit(":", 1)[-1], Attributes=attributes)
+
+
+def _subscription(session, props: dict[str, Any], physical: str) -> None:
+    session.client("sns").subscribe(**_pick(props, "TopicArn", "Protocol", "Endpoint"))
+
+
+def _rule(session, props: dict[str, Any], physical: str) -> None:
+    """``put_rule`` and ``put_targets``, as CloudFormation does for one rule."""
+    args = _pick(props, "Description", "State", "ScheduleExpression", "RoleArn", "EventBusName")
+    pattern = props.get("EventPattern")
+    if pattern is not None:
+        args["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
+    client = session.client("events")
+    client.put_rule(Name=physical, **args)
+    keys = ("Id", "Arn", "RoleArn", "Input", "InputPath", "InputTransformer")
+    targets = [_pick(t, *keys, "RetryPolicy", "DeadLetterConfig") for t in props.get("Targets", [])]
+    if targets:
+        client.put_targets(Rule=physical, Targets=targets)
+
+
+def _alarm(session, props: dict[str, Any], physical: str) -> None:
+    args = _pick(
+        props,
+        "AlarmDescription",
+        "Namespace",
+        "MetricName",
+        "Dimensions",
+        "Statistic",
+        "ComparisonOperator",
+        "TreatMissingData",
+        "AlarmActions",
+        "OKActions",
+    )
+    numbers = {"Period": int, "EvaluationPeriods": int, "Threshold": float}
+    args.update({k: cast(props[k]) for k, cast in numbers.items() if k in props})
+    session.client("cloudwatch").put_metric_alarm(AlarmName=physical, **args)
+
+
 CREATORS: dict[str, Callable[[Any, dict[str, Any], str], None]] = {
     "AWS::S3::Bucket": _bucket,
     "AWS::DynamoDB::Table": _table,
@@ -169,6 +207,10 @@ CREATORS: dict[str, Callable[[Any, dict[str, Any], str], None]] = {
     "AWS::Glue::Trigger": _trigger,
     "AWS::Glue::Crawler": _crawler,
     "AWS::StepFunctions::StateMachine": _state_machine,
+    "AWS::SNS::Topic": _topic,
+    "AWS::SNS::Subscription": _subscription,
+    "AWS::Events::Rule": _rule,
+    "AWS::CloudWatch::Alarm": _alarm,
 }
 
 # Dependencies first: jobs before the triggers that name them, and so on.

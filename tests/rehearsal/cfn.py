@@ -39,6 +39,20 @@ _NAME_PROPERTIES = {
     "AWS::StepFunctions::StateMachine": ("StateMachineName",),
     "AWS::EMRServerless::Application": ("Name",),
     "AWS::SES::EmailIdentity": ("EmailIdentity",),
+    "AWS::SNS::Topic": ("TopicName",),
+    "AWS::Events::Rule": ("Name",),
+    "AWS::CloudWatch::Alarm": ("AlarmName",),
+}
+
+# Attributes that Fn::GetAtt derives from the physical id (what Ref returns).
+_ATTRIBUTES: dict[tuple[str, str], Callable[[str], str]] = {
+    ("AWS::SQS::Queue", "QueueName"): lambda url: url.rsplit("/", 1)[-1],
+    ("AWS::SNS::Topic", "TopicArn"): lambda arn: arn,
+    ("AWS::SNS::Topic", "TopicName"): lambda arn: arn.rsplit(":", 1)[-1],
+    ("AWS::Events::Rule", "Arn"): lambda name: f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}",
+    ("AWS::CloudWatch::Alarm", "Arn"): (
+        lambda name: f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}"
+    ),
 }
 
 
@@ -102,7 +116,7 @@ class Stack:
         if resource["Type"] == "AWS::CloudFormation::Stack":
             return f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{self.name}-{logical}/1"
         path = _NAME_PROPERTIES.get(resource["Type"])
-        node: Any = resource.get("Properties", {})
+        node: Any = resource.get("Properties", {}) if path else None
         for key in path or ():
             node = node.get(key) if isinstance(node, dict) else None
         # Without a name property CloudFormation generates one: stack, logical id, suffix.
@@ -111,6 +125,8 @@ class Stack:
             return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
         if resource["Type"] == "AWS::SQS::Queue":
             return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{name}"
+        if resource["Type"] == "AWS::SNS::Topic":  # Ref gives the topic's ARN
+            return f"arn:aws:sns:{REGION}:{ACCOUNT}:{name}"
         return name
 
     def child(self, logical: str) -> Stack:
@@ -152,6 +168,9 @@ class Stack:
         resource = self.template["Resources"][logical]
         if resource["Type"] == "AWS::CloudFormation::Stack":
             return self.child(logical).outputs()[attribute.removeprefix("Outputs.")]
+        derived = _ATTRIBUTES.get((resource["Type"], attribute))
+        if derived is not None:
+            return derived(self.physical_id(logical))
         if attribute == "Arn":
             kind = resource["Type"].split("::")[1].lower()
             if kind == "iam":
