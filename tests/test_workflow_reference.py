@@ -1,0 +1,154 @@
+"""The local workflow over a range of loads equals the independent DuckDB workflow.
+
+A small generated range (with anomalies of every kind), plus a few deliveries the
+generator never makes: a sales row restated by a later load, a franchise row
+restated by a later load, and lines whose field count does not match the header.
+The curated ``daily_store_sales`` and ``weekly_sales_inventory`` must equal
+:mod:`benchmarks.workflow_reference` row by row (exact keys, metrics to 1e-9), and
+the quarantine counts per file and reason must equal the validate reports.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks.backfill import reference_counts, report_counts
+from benchmarks.workflow_reference import run_reference
+from retail_lake.config import build_settings
+from retail_lake.contracts import dataset
+from retail_lake.generator import generate
+from retail_lake.pipeline import run_pipeline
+from retail_lake.storage import layout
+
+pytestmark = pytest.mark.spark
+
+START = dt.date(2026, 1, 11)  # a Sunday: the two loads fall in two weeks
+DAYS = [START, START + dt.timedelta(days=1)]
+
+
+def _append(path: Path, lines: list[str]) -> None:
+    text = path.read_text()
+    path.write_text(text + ("" if text.endswith("\n") else "\n") + "\n".join(lines) + "\n")
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+_FORMS = {"int": r"[0-9]+", "decimal": r"[0-9]+\.[0-9]{2}", "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}"}
+
+
+def _clean_row(path: Path, name: str) -> dict[str, str]:
+    """A row of ``path`` that breaks no rule (the generator's anomalies do)."""
+    ds = dataset(name)
+    day_dir = path.parent  # landing/retail/<D>/: the dimensions of the same load
+    known = {
+        col: {r[dataset(dim).key[0]] for r in _rows(day_dir / f"{dim}.csv")}
+        for col, dim, _reason in ds.reference_reasons()
+    }
+    rows = _rows(path)
+    keys = Counter(tuple(r[k] for k in ds.key) for r in rows)
+    for row in rows:
+        forms = all(
+            not row[c.name] or re.fullmatch(_FORMS.get(c.type.name, ".*"), row[c.name])
+            for c in ds.columns
+            if c.name not in ds.flags
+        )
+        if (
+            forms
+            and all(row[c] for c in ds.required)
+            and all(row[c] in allowed for c, allowed in known.items())
+            and all(row[f] in ("0", "1") for f in ds.flags)
+            and keys[tuple(row[k] for k in ds.key)] == 1
+        ):
+            return row
+    raise AssertionError(f"no clean row in {path}")
+
+
+def _restate(earlier: Path, later: Path, name: str, column: str) -> dict[str, str]:
+    """Deliver a clean row of ``earlier`` again in ``later`` with ``column`` raised by 1."""
+    row = _clean_row(earlier, name)
+    row[column] = f"{float(row[column]) + 1:.2f}"
+    header = next(csv.reader(later.open()))
+    line = io.StringIO()
+    csv.writer(line, lineterminator="").writerow([row[c] for c in header])
+    _append(later, [line.getvalue()])
+    return row
+
+
+@pytest.fixture(scope="module")
+def lakes(spark, tmp_path_factory):
+    root = tmp_path_factory.mktemp("workflow-reference")
+    lake = root / "lake"
+    generate(lake, START, len(DAYS), stores=4, products=6, seed=5, anomaly_rate=0.08)
+    sales = [lake / layout.landing_retail(d, "sales") for d in DAYS]
+    _restate(sales[0], sales[1], "sales", "sales_amt")
+    franchise = sorted((lake / layout.landing_store_sales_dir(DAYS[0])).glob("*.csv"))[0]
+    later = lake / layout.landing_store_sales_dir(DAYS[1]) / franchise.name
+    if later.exists():
+        _restate(franchise, later, "store_sales", "sale_amount")
+    width = len(dataset("store_sales").columns)
+    _append(franchise, [",".join(["1"] * (width + 2)), ",".join(["2"] * (width - 3))])
+    _append(sales[1], ["1,2,3"])
+    settings = build_settings({"lake": str(lake), "shuffle_partitions": 2}, env={})
+    run_pipeline(settings, DAYS[0], DAYS[-1], spark=spark)
+    return lake, run_reference(lake, DAYS, root / "reference", threads=1)
+
+
+def _frame(path: Path, name: str) -> pd.DataFrame:
+    contract = dataset(name)
+    frame = pd.read_parquet(path)[contract.column_names]
+    for column in contract.columns:
+        if column.type.name == "date":
+            frame[column.name] = pd.to_datetime(frame[column.name].astype(str)).dt.date
+        elif column.type.name == "int":
+            frame[column.name] = frame[column.name].astype("Int64")
+    return frame.sort_values(list(contract.key)).reset_index(drop=True)
+
+
+def _assert_same_rows(lake: Path, ref: dict[str, Path], name: str) -> None:
+    ours = _frame(lake / layout.curated_dir(name), name)
+    theirs = _frame(ref[name], name)
+    assert len(ours) == len(theirs) > 0
+    for column in dataset(name).columns:
+        a, b = ours[column.name], theirs[column.name]
+        if column.type.name == "double":
+            np.testing.assert_allclose(
+                a.to_numpy(float), b.to_numpy(float), rtol=1e-9, equal_nan=True, err_msg=column.name
+            )
+        else:
+            assert a.tolist() == b.tolist(), column.name
+
+
+def test_daily_store_sales_equal_the_reference_row_by_row(lakes):
+    _assert_same_rows(*lakes, "daily_store_sales")
+
+
+def test_weekly_metrics_equal_the_reference_row_by_row(lakes):
+    _assert_same_rows(*lakes, "weekly_sales_inventory")
+
+
+def test_quarantine_counts_per_file_and_reason_equal_the_validate_reports(lakes):
+    lake, ref = lakes
+    ours, theirs = report_counts(lake, DAYS), reference_counts(ref["quarantine_counts"])
+    assert ours == theirs
+    reasons = {reason for _name, _file, reason in ours}
+    assert {"duplicate_key", "bad_type", "unknown_store", "missing_required"} <= reasons
+
+
+def test_a_later_load_restates_an_earlier_row(lakes):
+    _lake, ref = lakes
+    sales = pd.read_parquet(ref["validated_sales"])
+    restated = sales[sales.load_date.astype(str) == DAYS[1].isoformat()]
+    assert (pd.to_datetime(restated.trans_dt).dt.date == DAYS[0]).sum() == 1
+    assert not sales.trans_id.duplicated().any()
