@@ -258,7 +258,7 @@ def render(results: dict[str, Any]) -> str:
         "## Weekly aggregation: Spark against DuckDB",
         "",
         "The aggregate job's weekly code path (`aggregate.weekly_for_dates`) and the "
-        "independent DuckDB implementation of DESIGN §5 (`benchmarks/reference.py`) over "
+        "independent DuckDB implementation of the weekly metrics (`benchmarks/reference.py`) over "
         "the same validated partitions, both writing Parquet. *Same numbers*: equal row "
         "counts and equal sums of every additive metric (relative 1e-9). DuckDB runs in a "
         "child process, so its peak is its own. *Spark repeat* is the same query run "

@@ -1,4 +1,4 @@
-"""``make bench``: every benchmark of issue 12 in one run, written to ``docs/benchmarks.md``.
+"""``make bench``: every benchmark in one run, written to ``docs/benchmarks.md``.
 
     .venv/bin/python -m benchmarks --scales 1M 10M 30M --history 7 90 365 --backfills 21d 14d-1M 365d
 

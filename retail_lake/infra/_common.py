@@ -22,7 +22,7 @@ EMR_ASL = resources.path("workflows/daily_emr.asl.json")
 LOCK_FILE = resources.path("requirements.lock.txt")
 PYPROJECT = resources.path(resources.PYPROJECT)
 
-# Lake zones (DESIGN §3). Jobs read landing/ and own the others; nobody but the
+# Lake zones (docs/design.md, Lake layout). Jobs read landing/ and own the others; nobody but the
 # uploaders writes landing/.
 READ_ONLY_ZONES = ("landing",)
 JOB_ZONES = ("raw", "validated", "quarantine", "curated", "_control")

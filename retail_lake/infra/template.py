@@ -160,7 +160,7 @@ def _security_configuration(suffix: str, condition: str | None) -> dict[str, Any
             "CKV_AWS_99": "S3 output is encrypted (SSE-S3). Job bookmarks are disabled "
             "(watermarks live in the tracker), so there is nothing to encrypt there; "
             "CloudWatch log encryption needs a customer-managed key, and the job logs "
-            "carry no data or credentials (issue 13's redaction test).",
+            "carry no data or credentials (tests/test_secrets_in_logs.py checks the redaction).",
         }
     )
     return resource
