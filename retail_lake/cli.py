@@ -158,7 +158,7 @@ def run(
 
 
 def _run_with_progress(settings: Settings, start: dt.date, end: dt.date | None, runner) -> None:
-    from retail_lake.pipeline import date_range
+    from retail_lake.dates import date_range
     from retail_lake.workflow import daily
 
     workflow = daily()

@@ -29,9 +29,10 @@ def run_demo(
     console: Console,
     progress: Callable[[], Progress],
 ) -> None:
+    from retail_lake.dates import date_range
     from retail_lake.generator import generate, load_mysql
     from retail_lake.mariadb import MariaDBServer
-    from retail_lake.pipeline import date_range, run_pipeline
+    from retail_lake.pipeline import run_pipeline
     from retail_lake.runtime import build_spark
 
     end = start + dt.timedelta(days=days - 1)

@@ -16,6 +16,7 @@ from typing import Any
 
 from retail_lake.config import Settings
 from retail_lake.contracts.publish import check_published
+from retail_lake.dates import date_range
 from retail_lake.jobs.errors import StepError
 from retail_lake.jobs.recording import recorded
 from retail_lake.storage import LakeStorage, open_lake_storage
@@ -23,13 +24,6 @@ from retail_lake.tracker import Tracker, open_tracker
 from retail_lake.workflow import Step, Workflow, daily
 
 log = logging.getLogger(__name__)
-
-
-def date_range(start: dt.date, end: dt.date | None = None) -> list[dt.date]:
-    end = end or start
-    if end < start:
-        raise ValueError(f"end date {end} is before start date {start}")
-    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
 @dataclass

@@ -17,8 +17,8 @@ from typing import Any
 from retail_lake.config import ConfigError, Settings, build_settings, resolve_job_arguments
 from retail_lake.contracts import contracts
 from retail_lake.contracts.publish import check_published
+from retail_lake.dates import date_range
 from retail_lake.jobs.recording import recorded
-from retail_lake.pipeline import date_range
 from retail_lake.runtime import JobContext, build_context
 from retail_lake.storage import LakeStorage, open_lake_storage
 from retail_lake.tracker import Tracker, open_tracker
