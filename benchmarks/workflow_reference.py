@@ -14,9 +14,8 @@ layout's paths are shared. What it reproduces:
   known after that load's dimension loads (valid dimension rows of this load or an
   earlier one); ``duplicate_key`` within one load (identical copies keep the first
   in file order, differing copies are all rejected);
-* restatement load by load: a later load's row replaces the earlier row of its key
-  among the business-date partitions that load touches; dimensions keep the latest
-  row per key;
+* restatement: a later load's row replaces the earlier row of its key, for facts
+  and dimensions alike (each key keeps the row of its latest load);
 * ``daily_store_sales`` and the weekly metrics (:mod:`benchmarks.reference`).
 
     run_reference(lake, days, out_dir) -> {"validated_sales": path, ...}
@@ -265,56 +264,15 @@ def known_keys(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
     """)
 
 
-def restate_dimension(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
-    """A dimension is one current table: the latest load's row of each key."""
+def restate(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
+    """``validated_<name>``: a key delivered again by a later load replaces the earlier
+    row, so each key keeps the row of the latest load that delivered it (a fact's row
+    then sits in the partition of its own business date)."""
     key = ", ".join(_q(k) for k in ds.key)
     con.execute(f"""
         CREATE TABLE validated_{ds.name} AS SELECT * FROM valid_{ds.name}
         QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY load_date DESC) = 1
     """)
-
-
-def restate_fact(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
-    """Apply the loads one by one: each load's rows replace, among the business-date
-    partitions it touches, the rows of the same key (the latest load wins).
-
-    A key delivered by one load only is never replaced, so only the keys delivered
-    by several loads go through the load-by-load loop.
-    """
-    name, bd = ds.name, _q(ds.business_date or "")
-    key = ", ".join(_q(k) for k in ds.key)
-    con.execute(f"""
-        CREATE TEMP TABLE contested_{name} AS SELECT * FROM valid_{name}
-        SEMI JOIN (SELECT {key} FROM valid_{name} GROUP BY ALL HAVING COUNT(*) > 1) USING ({key})
-    """)
-    con.execute(f"""
-        CREATE TABLE validated_{name} AS SELECT * FROM valid_{name}
-        ANTI JOIN contested_{name} USING ({key})
-    """)
-    loads = [
-        r[0]
-        for r in con.execute(f"SELECT DISTINCT load_date FROM valid_{name} ORDER BY 1").fetchall()
-    ]
-    (first,) = con.execute(f"SELECT MIN(load_date) FROM contested_{name}").fetchone()
-    if first is None:
-        return
-    con.execute(f"CREATE TEMP TABLE state_{name} AS FROM contested_{name} LIMIT 0")
-    for load in (d for d in loads if d >= first):
-        steps = (
-            f"""CREATE OR REPLACE TEMP TABLE touched AS
-                SELECT DISTINCT {bd} AS bd FROM valid_{name} WHERE load_date = $load""",
-            f"""CREATE OR REPLACE TEMP TABLE pool AS
-                SELECT * FROM (
-                    SELECT * FROM state_{name} WHERE {bd} IN (SELECT bd FROM touched)
-                    UNION ALL
-                    SELECT * FROM contested_{name} WHERE load_date = $load
-                ) QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY load_date DESC) = 1""",
-            f"DELETE FROM state_{name} WHERE {bd} IN (SELECT bd FROM touched)",
-            f"INSERT INTO state_{name} SELECT * FROM pool",
-        )
-        for statement in steps:
-            con.execute(statement, {"load": load} if "$load" in statement else None)
-    con.execute(f"INSERT INTO validated_{name} SELECT * FROM state_{name}")
 
 
 # -- the whole range -----------------------------------------------------------------
@@ -341,9 +299,7 @@ def run_reference(
         check(con, ds)
         if name in DIMENSIONS:
             known_keys(con, ds)
-            restate_dimension(con, ds)
-        else:
-            restate_fact(con, ds)
+        restate(con, ds)
     counts = " UNION ALL ".join(
         f"SELECT '{name}' AS dataset, load_date, source_file, reject_reason, COUNT(*) AS rows "
         f"FROM checked_{name} GROUP BY ALL"
