@@ -126,7 +126,7 @@ def _history(history: list[dict[str, Any]]) -> str:
     return _table(header, rows)
 
 
-def _backfills(backfills: list[dict[str, Any]]) -> str:
+def render_backfills(backfills: list[dict[str, Any]]) -> str:
     rows = []
     for b in backfills:
         checks = b["checks"]
@@ -304,7 +304,7 @@ def render(results: dict[str, Any]) -> str:
             "(relative 1e-9), and per landing file the rows of each reject reason and the "
             "valid rows equal to the validate reports.",
             "",
-            _backfills(results["backfills"]),
+            render_backfills(results["backfills"]),
             "",
         ]
     parts += [

@@ -146,6 +146,38 @@ def test_targets_table_reports_met_and_not_met():
     assert "at 30M" in lines[5] and "9.50 GiB | **not met** |" in lines[5]
 
 
+def _backfill(label: str, days: int, ratio: float, same: bool) -> dict:
+    checks = {"weekly_sales_inventory": {"same": True}, "daily_store_sales": {"same": same}}
+    return {
+        "label": label,
+        "days": days,
+        "ratio": ratio,
+        "same_numbers": same,
+        "checks": checks,
+        **dict.fromkeys(["stores", "products", "sales_rows", "inventory_rows"], 1),
+        **dict.fromkeys(["store_sales_rows", "quarantined_rows", "weekly_rows"], 1),
+        **dict.fromkeys(["landing_bytes", "daily_store_sales_rows"], 1),
+        **dict.fromkeys(["retail_lake_seconds", "duckdb_seconds"], 1.0),
+        **dict.fromkeys(["retail_lake_peak_gib", "duckdb_peak_gib"], 1.0),
+    }
+
+
+def test_backfill_targets_need_the_ratio_and_the_same_numbers():
+    results = {
+        "scales": [_scale("1M", 10**6, 9.0, 2.0, 3.0)],
+        "backfills": [
+            _backfill("21d", 21, 4.0, True),
+            _backfill("14d-1M", 14, 4.0, False),
+            _backfill("365d", 365, 9.0, True),
+        ],
+    }
+    lines = report._targets(results).splitlines()
+    assert "21-day backfill" in lines[4] and "| 4.00x | met |" in lines[4]
+    assert "14-day 1M-row backfill" in lines[5] and "numbers differ | **not met** |" in lines[5]
+    assert "365-day backfill" in lines[6] and "| reported | 9.00x |" in lines[6]
+    assert "NO (daily_store_sales)" in report.render_backfills(results["backfills"])
+
+
 def _linear_scales():
     """Two scales whose step times are exactly 10 s + 2 s per million rows each."""
     steps = lambda rows: {s: 10.0 + 2.0 * rows / 1e6 for s in report.STEPS}  # noqa: E731
