@@ -5,21 +5,8 @@ newest version is found by a consistent query, so there is no second "latest"
 item to keep in step (and no transaction, which moto does not isolate between
 threads). Plain reads and unconditional writes go through awswrangler (``wr.dynamodb.read_items``,
 ``wr.dynamodb.put_items``); everything two writers may race on uses boto3 with a
-``ConditionExpression``, because awswrangler has no conditional write. Item layout
-(also documented for CloudFormation in :func:`create_dynamodb_tables`):
-
-====================================  =================================  =========================
-pk                                    sk                                 what
-====================================  =================================  =========================
-``FILE#<date>``                       ``<key>#v<000001>``                one version of a file
-``RUN#<date>``                        ``<workflow>#<step>#<run_id>``     a step's run
-``WATERMARK``                         ``<table>``                        an extraction watermark
-``WORKFLOW_START#<workflow>``         ``<date>``                         the exactly-once guard
-``CONTRACT`` (metadata table)         ``CURRENT`` / ``VERSION#<v>#<h>``  published contracts
-====================================  =================================  =========================
-
-Reports and contract documents are stored as JSON strings: DynamoDB rejects Python
-floats and nested documents are read back whole anyway.
+``ConditionExpression``, because awswrangler has no conditional write. The item
+layout and the table schema are in :mod:`retail_lake.tracker._dynamodb_items`.
 
 A ``DynamoDBTracker`` is safe to share between threads for its conditional calls;
 awswrangler creates clients from the session on each call, and boto3 sessions are
@@ -29,8 +16,6 @@ not thread-safe, so give each thread its own tracker (as each Lambda has).
 from __future__ import annotations
 
 import datetime as dt
-import json
-from decimal import Decimal
 from typing import Any
 
 import awswrangler as wr
@@ -38,6 +23,18 @@ import boto3
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from retail_lake.tracker._dynamodb_items import (
+    KEY_SCHEMA,
+    create_dynamodb_tables,
+    error_code,
+    file_record,
+    file_sk,
+    job_run,
+    published_contract,
+    run_item,
+    without_none,
+    workflow_start,
+)
 from retail_lake.tracker._model import (
     FileRecord,
     JobRun,
@@ -48,44 +45,14 @@ from retail_lake.tracker._model import (
     WorkflowStart,
     conflict_message,
     dump_json,
-    from_iso,
     normalize_etag,
     to_iso,
     utcnow,
 )
 
-KEY_SCHEMA: list[dict[str, str]] = [
-    {"AttributeName": "pk", "KeyType": "HASH"},
-    {"AttributeName": "sk", "KeyType": "RANGE"},
-]
-ATTRIBUTE_DEFINITIONS: list[dict[str, str]] = [
-    {"AttributeName": "pk", "AttributeType": "S"},
-    {"AttributeName": "sk", "AttributeType": "S"},
-]
+__all__ = ["DynamoDBTracker", "create_dynamodb_tables"]
+
 _MAX_RECORD_ATTEMPTS = 20
-
-
-def create_dynamodb_tables(
-    tracker_table: str, metadata_table: str, boto3_session: boto3.Session | None = None
-) -> None:
-    """Create both tables as CloudFormation declares them (on-demand, ``pk``/``sk`` strings).
-
-    For tests and local setup against moto or a sandbox account; an existing table
-    is left alone.
-    """
-    client = (boto3_session or boto3.Session()).client("dynamodb")
-    for name in (tracker_table, metadata_table):
-        try:
-            client.create_table(
-                TableName=name,
-                KeySchema=KEY_SCHEMA,
-                AttributeDefinitions=ATTRIBUTE_DEFINITIONS,
-                BillingMode="PAY_PER_REQUEST",
-            )
-        except ClientError as exc:
-            if _code(exc) != "ResourceInUseException":
-                raise
-        client.get_waiter("table_exists").wait(TableName=name)
 
 
 class DynamoDBTracker:
@@ -146,7 +113,7 @@ class DynamoDBTracker:
     def _put(self, items: list[dict[str, Any]], table: str | None = None) -> None:
         try:
             wr.dynamodb.put_items(
-                items=[_without_none(i) for i in items],
+                items=[without_none(i) for i in items],
                 table_name=table or self.table_name,
                 use_threads=False,
                 boto3_session=self._session,
@@ -180,7 +147,7 @@ class DynamoDBTracker:
             version = 1 if latest is None else int(latest["version"]) + 1
             item = {
                 "pk": pk,
-                "sk": _file_sk(key, version),
+                "sk": file_sk(key, version),
                 "dataset": dataset,
                 "business_date": business_date.isoformat(),
                 "key": key,
@@ -198,7 +165,7 @@ class DynamoDBTracker:
                     ConditionExpression="attribute_not_exists(pk)",
                 )
             except ClientError as exc:
-                if _code(exc) == "ConditionalCheckFailedException":
+                if error_code(exc) == "ConditionalCheckFailedException":
                     continue
                 raise TrackerError(f"cannot record file {key}: {exc}") from exc
             return "new" if version == 1 else "new_version"
@@ -211,7 +178,7 @@ class DynamoDBTracker:
         response = self._client.query(
             TableName=self.table_name,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":pk": pk, ":prefix": _file_sk(key)},
+            ExpressionAttributeValues={":pk": pk, ":prefix": file_sk(key)},
             ConsistentRead=True,
             ScanIndexForward=False,
             Limit=1,
@@ -222,51 +189,24 @@ class DynamoDBTracker:
     def files(self, business_date: dt.date, dataset: str | None = None) -> list[FileRecord]:
         latest: dict[str, FileRecord] = {}
         for item in self._query(f"FILE#{business_date.isoformat()}", ""):
-            record = _file(item)
+            record = file_record(item)
             if record.key not in latest or record.version > latest[record.key].version:
                 latest[record.key] = record
         records = [r for r in latest.values() if dataset is None or r.dataset == dataset]
         return sorted(records, key=lambda r: r.key)
 
     def file_versions(self, business_date: dt.date, key: str) -> list[FileRecord]:
-        items = self._query(f"FILE#{business_date.isoformat()}", _file_sk(key))
-        return sorted((_file(i) for i in items), key=lambda r: r.version)
+        items = self._query(f"FILE#{business_date.isoformat()}", file_sk(key))
+        return sorted((file_record(i) for i in items), key=lambda r: r.version)
 
     # -- job runs ------------------------------------------------------------------
     def record_run(self, run: JobRun) -> None:
-        self._put(
-            [
-                {
-                    "pk": f"RUN#{run.business_date.isoformat()}",
-                    "sk": f"{run.workflow}#{run.step}#{run.run_id}",
-                    "workflow": run.workflow,
-                    "step": run.step,
-                    "run_id": run.run_id,
-                    "business_date": run.business_date.isoformat(),
-                    "status": run.status,
-                    "started_at": to_iso(run.started_at),
-                    "ended_at": to_iso(run.ended_at),
-                    "report": dump_json(run.report),
-                }
-            ]
-        )
+        self._put([run_item(run)])
 
     def runs(self, business_date: dt.date, workflow: str | None = None) -> list[JobRun]:
         prefix = "" if workflow is None else f"{workflow}#"
         items = self._query(f"RUN#{business_date.isoformat()}", prefix)
-        out = [
-            JobRun(
-                workflow=i["workflow"],
-                step=i["step"],
-                business_date=dt.date.fromisoformat(i["business_date"]),
-                run_id=i["run_id"],
-                status=i["status"],
-                started_at=from_iso(i["started_at"]),  # type: ignore[arg-type]
-                ended_at=from_iso(i.get("ended_at")),
-                report=json.loads(i["report"]),
-            )
-            for i in items
-        ]
+        out = [job_run(i) for i in items]
         return sorted(out, key=lambda r: (r.started_at, r.step, r.run_id))
 
     # -- watermarks ----------------------------------------------------------------
@@ -293,7 +233,7 @@ class DynamoDBTracker:
         try:
             self._client.put_item(**kwargs)
         except ClientError as exc:
-            if _code(exc) != "ConditionalCheckFailedException":
+            if error_code(exc) != "ConditionalCheckFailedException":
                 raise TrackerError(f"cannot commit watermark of {table!r}: {exc}") from exc
             current = self._get_consistent("WATERMARK", table)
             found = None if current is None else current["value"]
@@ -333,7 +273,7 @@ class DynamoDBTracker:
         try:
             self._client.put_item(**kwargs)
         except ClientError as exc:
-            if _code(exc) == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 return False
             raise TrackerError(
                 f"cannot claim the start of {workflow} for {business_date}: {exc}"
@@ -376,7 +316,7 @@ class DynamoDBTracker:
                 ExpressionAttributeValues={":rid": run_id, ":claimed": "claimed"},
             )
         except ClientError as exc:
-            if _code(exc) != "ConditionalCheckFailedException":  # not ours: nothing to release
+            if error_code(exc) != "ConditionalCheckFailedException":  # not ours: nothing to release
                 raise TrackerError(
                     f"cannot release the start claim of {workflow} {business_date}: {exc}"
                 ) from exc
@@ -385,15 +325,7 @@ class DynamoDBTracker:
         item = self._get(f"WORKFLOW_START#{workflow}", business_date.isoformat())
         if item is None:
             return None
-        return WorkflowStart(
-            workflow=item["workflow"],
-            business_date=dt.date.fromisoformat(item["business_date"]),
-            state=item["state"],
-            claim_run_id=item["claim_run_id"],
-            claimed_at=from_iso(item["claimed_at"]),  # type: ignore[arg-type]
-            started_at=from_iso(item.get("started_at")),
-            external_run_id=item.get("external_run_id"),
-        )
+        return workflow_start(item)
 
     # -- contract metadata ---------------------------------------------------------
     def put_contract(
@@ -419,34 +351,4 @@ class DynamoDBTracker:
         item = self._get("CONTRACT", "CURRENT", table=self.metadata_table)
         if item is None:
             return None
-        return PublishedContract(
-            version=item["version"],
-            content_hash=item["content_hash"],
-            document=json.loads(item["document"]),
-            published_at=from_iso(item["published_at"]),  # type: ignore[arg-type]
-        )
-
-
-def _code(exc: ClientError) -> str:
-    return exc.response.get("Error", {}).get("Code", "")
-
-
-def _file_sk(key: str, version: int | None = None) -> str:
-    """``<key>#v000001``: versions of a key sort together and in order."""
-    return f"{key}#v" if version is None else f"{key}#v{version:06d}"
-
-
-def _without_none(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in item.items() if v is not None}
-
-
-def _file(item: dict[str, Any]) -> FileRecord:
-    return FileRecord(
-        dataset=item["dataset"],
-        business_date=dt.date.fromisoformat(item["business_date"]),
-        key=item["key"],
-        size=int(Decimal(item["size"])),
-        etag=item["etag"],
-        arrived_at=from_iso(item["arrived_at"]),  # type: ignore[arg-type]
-        version=int(Decimal(item["version"])),
-    )
+        return published_contract(item)
