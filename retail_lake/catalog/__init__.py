@@ -11,11 +11,10 @@ SQL from ``retail_lake/sql/views/*.sql``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from retail_lake.catalog._base import Catalog, CatalogError
 from retail_lake.catalog._duckdb import DuckDBCatalog
 from retail_lake.catalog._glue import GlueCatalog
+from retail_lake.catalog._open import open_catalog
 from retail_lake.catalog.publish import (
     PublishReport,
     discover_partitions,
@@ -32,18 +31,6 @@ from retail_lake.catalog.tables import (
     table,
 )
 from retail_lake.catalog.views import ViewDef, ViewReport, load_views, plan_views
-
-
-def open_catalog(settings: Any, boto3_session: Any = None) -> Catalog:
-    """The catalog adapter selected by ``settings.catalog`` (``local`` or ``aws``)."""
-    if settings.catalog == "aws":
-        if boto3_session is None:
-            import boto3
-
-            boto3_session = boto3.Session(region_name=settings.region)
-        return GlueCatalog(settings.glue_database, boto3_session, settings.athena_workgroup)
-    return DuckDBCatalog(settings.lake, settings.glue_database)
-
 
 __all__ = [
     "QUARANTINED_DATASETS",

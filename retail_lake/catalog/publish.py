@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from retail_lake.catalog._base import Catalog
+from retail_lake.catalog._open import open_catalog
 from retail_lake.catalog.tables import TableSpec, lake_tables
 from retail_lake.catalog.views import ViewReport
 from retail_lake.storage import LakeStorage
@@ -109,6 +110,4 @@ def refresh_after_run(
     boto3_session: Any = None,
 ) -> PublishReport:
     """The pipeline's catalog step: :func:`publish` on the catalog ``settings`` select."""
-    from retail_lake.catalog import open_catalog
-
     return publish(open_catalog(settings, boto3_session), storage, written=written)
