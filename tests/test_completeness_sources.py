@@ -25,8 +25,7 @@ from retail_lake.config import build_settings
 from retail_lake.contracts import RETAIL_TABLES
 from retail_lake.storage import layout, open_storage
 from tests.aws_readback import ses_sent
-from tests.infra_support import load
-from tests.test_completeness import (
+from tests.completeness_support import (
     BUCKET,
     FRANCHISE,
     ONE_DATE_RUN,
@@ -41,6 +40,7 @@ from tests.test_completeness import (
     scheduled,
     section,
 )
+from tests.infra_support import load
 
 FRANCHISE_FILES = sorted(layout.landing_store_sales(D, n) for n in FRANCHISE)
 
