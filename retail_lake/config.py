@@ -59,6 +59,10 @@ class Settings:
     alert_sender: str = "retail-lake@example.com"
     alert_recipients: tuple[str, ...] = ("data-team@example.com",)
     shuffle_partitions: int | None = None
+    # Where OpenLineage events of the steps go (docs/design.md, Lineage): ``lake``
+    # (JSON lines in _control/lineage/), an http(s):// endpoint, ``datazone:<domain-id>``
+    # or ``off``.
+    lineage: str = "lake"
     # Completeness check: franchise store_nums expected to send files (default: the
     # stores with frnchs_flg = 1 in that date's store dimension).
     franchise_stores: tuple[int, ...] = ()
@@ -168,6 +172,15 @@ def _check(settings: Settings) -> None:
     if settings.platform in ("glue", "emr") and not settings.on_s3:
         raise ConfigError(
             f"--platform {settings.platform} needs an s3:// lake, got {settings.lake}"
+        )
+    lineage = settings.lineage
+    if not (
+        lineage in ("lake", "off")
+        or lineage.startswith(("http://", "https://"))
+        or (lineage.startswith("datazone:") and lineage.removeprefix("datazone:").strip())
+    ):
+        raise ConfigError(
+            f"lineage must be lake, off, an http(s):// URL or datazone:<domain-id>, got {lineage!r}"
         )
     if settings.jdbc_partitions < 1 or settings.lookback_days < 0:
         raise ConfigError("jdbc_partitions must be >= 1 and lookback_days >= 0")

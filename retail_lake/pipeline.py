@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from retail_lake.contracts.publish import check_published
 from retail_lake.dates import date_range
 from retail_lake.jobs.errors import StepError
 from retail_lake.jobs.recording import recorded
+from retail_lake.jobs.step_hooks import StepHooks, open_step_hooks
 from retail_lake.storage import LakeStorage, open_lake_storage
 from retail_lake.tracker import Tracker, open_tracker
 from retail_lake.workflow import Step, Workflow, daily
@@ -35,6 +37,7 @@ class LocalRun:
     spark: Any
     tracker: Tracker | None = None
     workflow: str = "retail-lake-daily"
+    hooks: StepHooks | None = None
 
 
 def _extract(run: LocalRun, days: Sequence[dt.date]) -> Any:
@@ -88,7 +91,9 @@ def _execute(
     label = days[0].isoformat() if len(days) == 1 else f"{days[0]}..{days[-1]}"
     log.info("%s %s: start", step.name, label)
     try:
-        outcome = recorded(run.tracker, run.workflow, step.name, days[-1], action)
+        outcome = recorded(
+            run.tracker, run.workflow, step.name, days[-1], action, days=days, hooks=run.hooks
+        )
     except StepError:
         raise
     except Exception as exc:
@@ -116,7 +121,10 @@ def run_pipeline(
         spark = build_spark(settings)
     tracker = open_tracker(settings)
     check_published(tracker)
-    run = LocalRun(settings, open_lake_storage(settings), spark, tracker, workflow.name)
+    storage = open_lake_storage(settings)
+    # One workflow run id per call: the parent of every step's lineage run.
+    hooks = open_step_hooks(settings, storage, workflow_run_id=uuid.uuid4().hex)
+    run = LocalRun(settings, storage, spark, tracker, workflow.name, hooks)
     result = RunResult(days)
     for step in workflow.ordered():
         _execute(result, run, step, days, lambda s=step: LOCAL_ACTIONS[s.name](run, days))

@@ -173,7 +173,7 @@ def test_glue_job_arguments_are_the_definitions(template):
         assert args["--extra-py-files"] == "s3://${ArtifactBucket}/${ArtifactPrefix}dist/" + (
             infra.wheel_name()
         )
-        assert re.fullmatch(r"(\w+==[\w.]+,?)+", args["--additional-python-modules"])
+        assert re.fullmatch(r"([\w-]+==[\w.]+,?)+", args["--additional-python-modules"])
         assert _body(props["Command"]["ScriptLocation"]) == (
             "s3://${ArtifactBucket}/${ArtifactPrefix}" + step.script
         )

@@ -19,6 +19,7 @@ from retail_lake.contracts import contracts
 from retail_lake.contracts.publish import check_published
 from retail_lake.dates import date_range
 from retail_lake.jobs.recording import recorded
+from retail_lake.jobs.step_hooks import StepHooks, open_step_hooks
 from retail_lake.runtime import JobContext, build_context
 from retail_lake.storage import LakeStorage, open_lake_storage
 from retail_lake.tracker import Tracker, open_tracker
@@ -43,6 +44,9 @@ OPTIONAL = (
     "metadata_table",
     "athena_workgroup",
     "shuffle_partitions",
+    "alert_sender",
+    "alert_recipients",
+    "lineage",
     "JOB_NAME",
     "WORKFLOW_NAME",
     "WORKFLOW_RUN_ID",
@@ -58,14 +62,27 @@ class Job:
     storage: LakeStorage
     days: list[dt.date]
     tracker: Tracker | None = field(default=None, repr=False)
+    hooks: StepHooks | None = field(default=None, repr=False)
 
     @property
     def spark(self):
         return self.context.spark
 
     def once(self, action: Callable[[], Any]) -> Any:
-        """Run the step once for all its dates, recorded under the last date."""
-        return recorded(self.tracker, self.settings.workflow_name, self.name, self.days[-1], action)
+        """Run the step once for all its dates, recorded under the last date.
+
+        A failure sends the step's failure alert and a lineage FAIL event before the
+        error propagates (:func:`~retail_lake.jobs.recording.recorded`).
+        """
+        return recorded(
+            self.tracker,
+            self.settings.workflow_name,
+            self.name,
+            self.days[-1],
+            action,
+            days=self.days,
+            hooks=self.hooks,
+        )
 
     def commit(self) -> None:
         self.context.commit()
@@ -86,6 +103,18 @@ def workflow_run_properties(args: dict[str, str], settings: Settings) -> dict[st
     return glue.get_workflow_run_properties(
         Name=args["WORKFLOW_NAME"], RunId=args["WORKFLOW_RUN_ID"]
     )["RunProperties"]
+
+
+def workflow_run_id(args: dict[str, str], settings: Settings, days: list[dt.date]) -> str:
+    """The id that ties the jobs of one workflow run together (lineage's parent run).
+
+    Glue's ``WORKFLOW_RUN_ID`` when the job runs in a workflow; otherwise (EMR, a job
+    started by hand) one derived from the workflow and its dates, so every job of the
+    run gets the same one (a rerun of the same dates shares it too).
+    """
+    if args.get("WORKFLOW_RUN_ID"):
+        return args["WORKFLOW_RUN_ID"]
+    return f"{settings.workflow_name}:{days[0]}..{days[-1]}"
 
 
 def parse_date(text: str, what: str) -> dt.date:
@@ -120,4 +149,8 @@ def start_job(argv: Sequence[str], job_name: str) -> Job:
     )
     context = build_context(settings, args.get("JOB_NAME", job_name))
     storage = open_lake_storage(settings)
-    return Job(job_name, context, settings, storage, date_range(start, end), tracker)
+    days = date_range(start, end)
+    hooks = open_step_hooks(
+        settings, storage, workflow_run_id=workflow_run_id(args, settings, days)
+    )
+    return Job(job_name, context, settings, storage, days, tracker, hooks)

@@ -67,6 +67,11 @@ def report(day: dt.date, step: str) -> str:
     return f"{CONTROL}/reports/{day.isoformat()}/{step}.json"
 
 
+def lineage_log(day: dt.date) -> str:
+    """OpenLineage events emitted on ``day`` (UTC), one JSON line each."""
+    return f"{CONTROL}/lineage/{day.isoformat()}.jsonl"
+
+
 def tracker_db() -> str:
     return f"{CONTROL}/tracker.sqlite"
 
