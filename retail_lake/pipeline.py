@@ -61,7 +61,7 @@ def _aggregate(run: LocalRun, days: Sequence[dt.date]) -> Any:
 def _catalog(run: LocalRun, days: Sequence[dt.date]) -> Any:
     from retail_lake.catalog import refresh_after_run
 
-    return refresh_after_run(run.settings, run.storage)
+    return refresh_after_run(run.settings, run.storage, days=days)
 
 
 def _crawl(run: LocalRun, days: Sequence[dt.date]) -> Any:

@@ -154,3 +154,80 @@ def test_views_on_an_empty_lake_return_no_rows(tmp_path):
     engine = DuckDBQuery(tmp_path)
     for view in report.views.created:
         assert engine.sql(f"SELECT COUNT(*) AS n FROM {view}")["n"].tolist() == [0], view
+
+
+def _validate_report(day: str, datasets: dict) -> dict:
+    """A validate report as the step writes it (only the fields the counts table reads)."""
+    return {
+        "business_date": day,
+        "datasets": {name: {"files": files} for name, files in datasets.items()},
+    }
+
+
+def test_data_quality_daily(tmp_path):
+    """Per load date, dataset and file: the validate report's counts, the rate and reasons."""
+    import json
+
+    from retail_lake.catalog.quality import write_validation_counts
+    from retail_lake.storage import layout
+
+    def counts(rows_in, valid, **reasons):
+        return {
+            "rows_in": rows_in,
+            "valid": valid,
+            "quarantined": sum(reasons.values()),
+            "reasons": reasons,
+        }
+
+    reports = {
+        D(2024, 1, 2): _validate_report(
+            "2024-01-02",
+            {
+                "sales": {
+                    "landing/retail/2024-01-02/sales.csv": counts(
+                        10, 7, bad_type=2, duplicate_key=1
+                    )
+                },
+                "store_sales": {
+                    "landing/store_sales/2024-01-02/101.csv": counts(4, 4),
+                    "landing/store_sales/2024-01-02/102.csv": counts(0, 0),
+                },
+            },
+        ),
+        D(2024, 1, 3): _validate_report(
+            "2024-01-03",
+            {"sales": {"landing/retail/2024-01-03/sales.csv": counts(8, 6, missing_required=2)}},
+        ),
+    }
+    storage = open_storage(str(tmp_path))
+    for day, report in reports.items():
+        storage.write_bytes(layout.report(day, "validate"), json.dumps(report).encode())
+    assert write_validation_counts(storage) == sorted(reports)
+    publish(DuckDBCatalog(tmp_path), storage)
+
+    frame = DuckDBQuery(tmp_path).sql(
+        "SELECT load_date, dataset, source_file, rows_in, valid, quarantined, quarantine_rate,"
+        " missing_required, bad_type, negative_value, bad_flag, unknown_date, unknown_store,"
+        " unknown_product, duplicate_key"
+        " FROM v_data_quality_daily ORDER BY load_date, dataset, source_file"
+    )
+    assert rows(frame) == [
+        (D(2024, 1, 2), "sales", "landing/retail/2024-01-02/sales.csv", 10, 7, 3, 0.3, 0, 2, 0, 0, 0, 0, 0, 1),
+        (D(2024, 1, 2), "store_sales", "landing/store_sales/2024-01-02/101.csv", 4, 4, 0, 0.0, 0, 0, 0, 0, 0, 0, 0, 0),
+        (D(2024, 1, 2), "store_sales", "landing/store_sales/2024-01-02/102.csv", 0, 0, 0, None, 0, 0, 0, 0, 0, 0, 0, 0),
+        (D(2024, 1, 3), "sales", "landing/retail/2024-01-03/sales.csv", 8, 6, 2, 0.25, 2, 0, 0, 0, 0, 0, 0, 0),
+    ]  # fmt: skip
+
+    # A rerun of a load rewrites its counts; the other days' files are left alone.
+    reports[D(2024, 1, 3)]["datasets"]["sales"]["files"]["landing/retail/2024-01-03/sales.csv"] = (
+        counts(8, 8)
+    )
+    storage.write_bytes(
+        layout.report(D(2024, 1, 3), "validate"), json.dumps(reports[D(2024, 1, 3)]).encode()
+    )
+    assert write_validation_counts(storage, [D(2024, 1, 3)]) == [D(2024, 1, 3)]
+    rerun = DuckDBQuery(tmp_path).sql(
+        "SELECT load_date, quarantined FROM v_data_quality_daily WHERE dataset = 'sales'"
+        " ORDER BY load_date"
+    )
+    assert rows(rerun) == [(D(2024, 1, 2), 3), (D(2024, 1, 3), 0)]

@@ -8,6 +8,7 @@ flat as history grows.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -108,6 +109,14 @@ def refresh_after_run(
     storage: LakeStorage,
     written: Mapping[str, Sequence[Sequence[str]]] | None = None,
     boto3_session: Any = None,
+    days: Sequence[dt.date] | None = None,
 ) -> PublishReport:
-    """The pipeline's catalog step: :func:`publish` on the catalog ``settings`` select."""
+    """The pipeline's catalog step: :func:`publish` on the catalog ``settings`` select.
+
+    First the validate reports of ``days`` (default: every day) become the rows of
+    ``validation_counts`` (:mod:`retail_lake.catalog.quality`).
+    """
+    from retail_lake.catalog.quality import write_validation_counts
+
+    write_validation_counts(storage, days)
     return publish(open_catalog(settings, boto3_session), storage, written=written)

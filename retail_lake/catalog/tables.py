@@ -12,7 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from retail_lake.contracts import RETAIL_TABLES, ColumnType, contracts, dataset, parse_type
+from retail_lake.contracts import (
+    RETAIL_TABLES,
+    RULE_ORDER,
+    ColumnType,
+    contracts,
+    dataset,
+    parse_type,
+)
 from retail_lake.storage import layout
 
 QUARANTINED_DATASETS: tuple[str, ...] = (*RETAIL_TABLES, "store_sales")
@@ -91,11 +98,31 @@ def order_changes_table() -> TableSpec:
     )
 
 
+def validation_counts_table() -> TableSpec:
+    """Per load date, dataset and source file: the validate report's counts, one JSON
+    line per file (written by :func:`retail_lake.catalog.quality.write_validation_counts`)."""
+    integer = parse_type("int")
+    return TableSpec(
+        name="validation_counts",
+        location=layout.validation_counts_dir(),
+        columns=(
+            ("load_date", _DATE),
+            ("dataset", _STRING),
+            ("source_file", _STRING),
+            *((name, integer) for name in ("rows_in", "valid", "quarantined")),
+            *((reason, integer) for reason in RULE_ORDER),
+        ),
+        format="json",
+        description="Rows in, valid, quarantined and rejected rows per reason, per load "
+        "date, dataset and source file, from the validate reports.",
+    )
+
+
 def lake_tables() -> list[TableSpec]:
-    """Every table the catalog holds: curated, quarantine, then order changes."""
+    """Every table the catalog holds: curated, quarantine, order changes, validation counts."""
     curated = [curated_table(d.name) for d in contracts().by_zone("curated")]
     quarantine = [quarantine_table(name) for name in QUARANTINED_DATASETS]
-    return [*curated, *quarantine, order_changes_table()]
+    return [*curated, *quarantine, order_changes_table(), validation_counts_table()]
 
 
 def table(name: str) -> TableSpec:

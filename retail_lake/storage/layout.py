@@ -72,6 +72,15 @@ def lineage_log(day: dt.date) -> str:
     return f"{CONTROL}/lineage/{day.isoformat()}.jsonl"
 
 
+def validation_counts_dir() -> str:
+    return f"{CONTROL}/validation_counts"
+
+
+def validation_counts(day: dt.date) -> str:
+    """Per-file validation counts of the load of ``day``, flattened from its validate report."""
+    return f"{validation_counts_dir()}/{day.isoformat()}.jsonl"
+
+
 def tracker_db() -> str:
     return f"{CONTROL}/tracker.sqlite"
 

@@ -1,0 +1,26 @@
+-- Data quality per load date, dataset and source file: rows delivered, valid,
+-- quarantined, the quarantine rate and the rejected rows per reason (the
+-- validation rules in their order). Source: validation_counts, the validate
+-- step's per-file accounting (rows in = valid + quarantined), registered by the
+-- catalog step from the validate reports; rows in cannot be counted from the
+-- quarantine or validated tables alone.
+SELECT
+    load_date,
+    dataset,
+    source_file,
+    rows_in,
+    valid,
+    quarantined,
+    CASE
+        WHEN rows_in = 0 THEN NULL
+        ELSE CAST(quarantined AS DOUBLE) / rows_in
+    END AS quarantine_rate,
+    missing_required,
+    bad_type,
+    negative_value,
+    bad_flag,
+    unknown_date,
+    unknown_store,
+    unknown_product,
+    duplicate_key
+FROM validation_counts
