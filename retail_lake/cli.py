@@ -11,14 +11,20 @@ import datetime as dt
 import json
 import logging
 import sys
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.console import Console
+
+try:  # typer releases that vendor click keep its exceptions here
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - typer on top of click
+    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from retail_lake.config import ConfigError, Settings, build_settings
+from retail_lake.config import PLATFORMS, SOURCES, ConfigError, Settings, build_settings
 
 app = typer.Typer(
     help="retail-lake: nightly retail analytics on AWS Glue/EMR, runnable locally.",
@@ -37,6 +43,13 @@ out = Console()
 DEMO_START = dt.date(2026, 1, 5)
 
 
+SourceChoice = StrEnum("SourceChoice", [(s, s) for s in SOURCES])
+PlatformChoice = StrEnum("PlatformChoice", [(p, p) for p in PLATFORMS])
+AwsPlatformChoice = StrEnum("AwsPlatformChoice", [(p, p) for p in PLATFORMS if p != "local"])
+"""Options with a fixed set of values: typer lists the choices in ``--help`` and
+refuses anything else with a one-line usage error."""
+
+
 def _date(text: str, what: str = "date") -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -45,7 +58,7 @@ def _date(text: str, what: str = "date") -> dt.date:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -126,8 +139,8 @@ def run(
     lake: str = typer.Option(..., help="lake root: a directory or s3://bucket/prefix"),
     start_date: str = typer.Option(..., help="first business date"),
     end_date: str | None = typer.Option(None, help="last business date (default: start date)"),
-    source: str = typer.Option("files", help="files (landing/ CSV dumps) or mysql"),
-    platform: str = typer.Option("local", help="local, glue or emr"),
+    source: SourceChoice = typer.Option("files", help="landing/ CSV dumps, or MySQL/RDS"),
+    platform: PlatformChoice = typer.Option("local", help="where the workflow runs"),
     jdbc_url: str | None = typer.Option(None, help="source database for --source mysql"),
     db_user: str | None = typer.Option(None),
 ) -> None:
@@ -190,8 +203,8 @@ def _short(value: object, limit: int = 110) -> str:
 def check(
     lake: str = typer.Option(...),
     date: str = typer.Option(..., help="business date to check"),
-    source: str | None = typer.Option(
-        None, help="files or mysql: with mysql only the franchise files are expected"
+    source: SourceChoice | None = typer.Option(
+        None, help="with mysql only the franchise files are expected"
     ),
 ) -> None:
     """Completeness check: alert about missing files, or start the run for the date once."""
@@ -306,7 +319,7 @@ def report(
 def deploy(
     stack: str = typer.Option(..., help="CloudFormation stack name"),
     bucket: str = typer.Option(..., help="artifacts bucket"),
-    platform: str = typer.Option("glue", help="glue or emr"),
+    platform: AwsPlatformChoice = typer.Option("glue", help="where the jobs run"),
     wheel: Path | None = typer.Option(
         None,
         dir_okay=False,
@@ -348,6 +361,9 @@ def contracts_show(name: str | None = typer.Argument(None)) -> None:
 
     registry = contracts()
     names = [name] if name else sorted(registry.datasets)
+    unknown = [n for n in names if n not in registry.datasets]
+    if unknown:
+        raise _fail(f"no dataset {unknown[0]!r}; datasets: {', '.join(sorted(registry.datasets))}")
     for dataset_name in names:
         ds = registry[dataset_name]
         table = Table(title=f"{ds.name} ({ds.zone}, key {', '.join(ds.key)})")
@@ -385,10 +401,23 @@ def demo(
 
 
 def main() -> None:
+    """The ``retail-lake`` entry point: a user's mistake on the command line (a missing
+    option, a value not among the choices) is one line on stderr and exit status 2."""
     try:
-        app()
+        outcome = app(standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # a bare command: show what it can do
+        print(exc.ctx.get_help() if exc.ctx else "see retail-lake --help")
+        sys.exit(2)
+    except UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "retail-lake"
+        print(f"{command}: error: {exc.format_message()} (see --help)", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except ClickException as exc:
+        print(f"retail-lake: error: {exc.format_message()}", file=sys.stderr)
+        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    sys.exit(outcome if isinstance(outcome, int) else 0)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from typing import Literal, NoReturn
 Platform = Literal["local", "glue", "emr"]
 Backend = Literal["local", "aws"]
 PLATFORMS: tuple[str, ...] = ("local", "glue", "emr")
+SOURCES: tuple[str, ...] = ("files", "mysql")
 
 
 class ConfigError(ValueError):
@@ -164,8 +165,8 @@ def _check(settings: Settings) -> None:
         raise ConfigError(
             f"platform must be one of {', '.join(PLATFORMS)}, got {settings.platform!r}"
         )
-    if settings.source not in ("files", "mysql"):
-        raise ConfigError(f"source must be files or mysql, got {settings.source!r}")
+    if settings.source not in SOURCES:
+        raise ConfigError(f"source must be one of {', '.join(SOURCES)}, got {settings.source!r}")
     for port in ("tracker", "notifier", "catalog", "query"):
         if getattr(settings, port) not in ("local", "aws"):
             raise ConfigError(f"{port} backend must be local or aws")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
 
 from typer.testing import CliRunner
 
@@ -115,3 +117,43 @@ def test_contracts_publish_then_check_uses_the_local_tracker(lake_dir):
     result = runner.invoke(app, ["contracts", "publish", "--lake", str(lake_dir)])
     assert result.exit_code == 0, result.output
     assert (lake_dir / layout.tracker_db()).is_file()
+
+
+def _command(*args: str) -> subprocess.CompletedProcess[str]:
+    """The installed entry point as a user starts it, in its own process."""
+    return subprocess.run(
+        [sys.executable, "-c", "from retail_lake.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_every_command_line_mistake_is_one_line_on_stderr(tmp_path):
+    lake = str(tmp_path)
+    mistakes = {
+        ("run", "--start-date", "2026-01-01"): "Missing option '--lake'",
+        ("run", "--lake", lake, "--start-date", "2026-01-01", "--source", "oracle"): "'oracle'",
+        ("run", "--lake", lake, "--start-date", "2026-01-01", "--platform", "k8s"): "'k8s'",
+        ("run", "--lake", lake, "--start-date", "2026-01-01", "--bogus"): "--bogus",
+        ("run", "--lake", lake, "--start-date", "2026-01-02", "--end-date", "2026-01-01"): (
+            "is before"
+        ),
+        ("run", "--lake", lake, "--start-date", "01/02/2026"): "YYYY-MM-DD",
+        ("deploy", "--stack", "s", "--bucket", "b", "--platform", "local"): "'local'",
+        ("contracts", "show", "no_such_dataset"): "no dataset 'no_such_dataset'",
+        ("no-such-command",): "No such command",
+    }
+    for args, expected in mistakes.items():
+        result = _command(*args)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode != 0, args
+        assert len(lines) == 1 and expected in lines[0], (args, result.stderr)
+        assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_options_with_fixed_values_list_their_choices_in_help():
+    assert "<files|mysql>" in _command("run", "--help").stdout
+    assert "<local|glue|emr>" in _command("run", "--help").stdout
+    assert "<glue|emr>" in _command("deploy", "--help").stdout
