@@ -72,6 +72,8 @@ class Dataset:
     curated_path: str | None = None
     mysql_indexes: tuple[tuple[str, ...], ...] = ()
     expected_files: str | None = None
+    columns_from: str | None = None
+    """For a curated copy of a validated dataset (``dim_store``): its source."""
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -172,6 +174,7 @@ def _dataset(name: str, body: dict[str, Any], raw: dict[str, dict[str, Any]]) ->
         curated_path=body.get("curated_path"),
         mysql_indexes=tuple(tuple(i) for i in body.get("mysql_indexes", [])),
         expected_files=body.get("expected_files"),
+        columns_from=body.get("columns_from"),
         extra={k: v for k, v in body.items() if k not in consumed},
     )
 
@@ -192,6 +195,20 @@ class Registry:
 
     def by_zone(self, zone: str) -> list[Dataset]:
         return [d for d in self.datasets.values() if d.zone == zone]
+
+    def validated(self) -> list[Dataset]:
+        """The datasets validate turns from raw into ``validated/``, dimensions first
+        (in the order of their reference rules), since facts are checked against them."""
+        loads = [
+            d for d in self.datasets.values() if d.raw_path and d.kind in ("dimension", "fact")
+        ]
+        dims = [d for d in loads if d.kind == "dimension"]
+        dims.sort(key=lambda d: RULE_ORDER.index(_REFERENCE_REASONS[d.name]))
+        return dims + [d for d in loads if d.kind == "fact"]
+
+    def curated_copies(self) -> dict[str, str]:
+        """Curated dataset -> the validated dataset it is a current copy of."""
+        return {d.name: d.columns_from for d in self.by_zone("curated") if d.columns_from}
 
 
 def contract_hash(document: dict[str, Any]) -> str:
@@ -236,5 +253,8 @@ def dataset(name: str) -> Dataset:
     return contracts()[name]
 
 
-RETAIL_TABLES: tuple[str, ...] = ("calendar", "store", "product", "sales", "inventory")
-"""The five MySQL tables, dimensions first (validation order)."""
+RETAIL_TABLES: tuple[str, ...] = tuple(
+    d.name for d in _shipped().validated() if (d.raw_path or "").startswith("raw/retail/")
+)
+"""The retail tables of the company's database (MySQL or its CSV dumps), dimensions
+first (validation order); the other validated datasets only arrive as files."""

@@ -8,7 +8,7 @@ the Athena views all use the same names as ``datasets.toml``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import field, make_dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -18,18 +18,12 @@ ORDERS_KEY = "order_id"
 """The partition key of the DynamoDB ``orders`` table (the contract's key)."""
 
 
-@dataclass(frozen=True)
-class Order:
-    """One valid order. ``price``, ``order_date`` and ``contact_phone`` are optional."""
+_PYTHON_TYPES: dict[str, type] = {"string": str, "int": int, "decimal": Decimal, "date": str}
+"""How each contract type of ``orders`` is held in Python (dates stay ISO text)."""
 
-    order_id: str
-    item_id: str
-    qty: int
-    contact_name: str
-    contact_email: str
-    price: Decimal | None = None
-    order_date: str | None = None
-    contact_phone: str | None = None
+
+class _OrderMethods:
+    """Behaviour of :class:`Order`; its fields come from the ``orders`` contract."""
 
     def to_plain(self) -> dict[str, Any]:
         """JSON-safe values, contract column order, absent optional fields left out.
@@ -56,19 +50,30 @@ class Order:
         }
 
     @classmethod
-    def from_plain(cls, values: dict[str, Any]) -> Order:
+    def from_plain(cls, values: dict[str, Any]) -> Any:
         """Inverse of :meth:`to_plain` (used by the local store)."""
-        price = values.get("price")
-        return cls(
-            order_id=values["order_id"],
-            item_id=values["item_id"],
-            qty=int(values["qty"]),
-            contact_name=values["contact_name"],
-            contact_email=values["contact_email"],
-            price=None if price is None else Decimal(str(price)),
-            order_date=values.get("order_date"),
-            contact_phone=values.get("contact_phone"),
-        )
+        typed = {}
+        for column in dataset("orders").columns:
+            value = values.get(column.name)
+            python_type = _PYTHON_TYPES[column.type.name]
+            typed[column.name] = None if value is None else python_type(str(value))
+        return cls(**typed)
+
+
+def _order_class() -> type:
+    """One valid order: exactly the ``orders`` contract's columns as keyword fields,
+    required columns without a default, optional ones defaulting to None."""
+    ds = dataset("orders")
+    fields = [
+        (c.name, _PYTHON_TYPES[c.type.name])
+        if c.name in ds.required
+        else (c.name, _PYTHON_TYPES[c.type.name] | None, field(default=None))
+        for c in ds.columns
+    ]
+    return make_dataclass("Order", fields, bases=(_OrderMethods,), frozen=True, kw_only=True)
+
+
+Order = _order_class()
 
 
 def order_columns() -> list[str]:
