@@ -17,6 +17,11 @@ from plotly.offline import get_plotlyjs
 
 from retail_lake import analytics
 from retail_lake.config import Settings
+from retail_lake.quality_trend import TITLE as QUALITY_TREND_TITLE
+from retail_lake.quality_trend import quality_daily, quality_rate_chart
+
+CHART_TITLES = {**analytics.REPORT_CHARTS, "quality_trend": QUALITY_TREND_TITLE}
+"""Every chart of the page, by key, in page order: the analytics charts, then the trend."""
 
 _STYLE = """
 body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
@@ -41,6 +46,7 @@ def render_report(settings: Settings, lake: analytics.Lake | None = None) -> str
     lake = lake or analytics.open_lake(settings.lake, query=settings.query)
     frames = analytics.report_frames(lake)
     figures = analytics.report_figures(frames)
+    figures["quality_trend"] = quality_rate_chart(quality_daily(lake))
     weekly, impact, quality = frames["weekly_sales"], frames["stockout_impact"], frames["quality"]
     weeks = weekly["yr_wk_num"].nunique() if not weekly.empty else 0
     tiles = {
@@ -54,7 +60,7 @@ def render_report(settings: Settings, lake: analytics.Lake | None = None) -> str
         else "0",
     }
     sections = []
-    for key, title in analytics.REPORT_CHARTS.items():
+    for key, title in CHART_TITLES.items():
         body = pio.to_html(
             figures[key],
             full_html=False,
