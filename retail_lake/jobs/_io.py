@@ -66,14 +66,38 @@ def check_header(header: Sequence[str], ds: Dataset, rel: str) -> None:
         )
 
 
-def read_landing_csv(spark: SparkSession, storage: LakeStorage, rel: str, ds: Dataset) -> DataFrame:
-    """A landing CSV as delivered: contract columns as text, plus lineage columns.
+def read_landing_csvs(
+    spark: SparkSession, storage: LakeStorage, ds: Dataset, files: dict[str, list[str]]
+) -> DataFrame:
+    """Landing CSVs as delivered: contract columns as text, plus lineage columns.
 
-    Rows whose field count does not match the header keep their raw line in
-    ``_corrupt_record`` so that validation can reject them instead of guessing.
+    ``files`` maps each file to its header (already checked against the contract).
+    Files with the same header are read by one Spark read however many loads they
+    span, so a long backfill costs one scan plan, not one per file. Rows whose field
+    count does not match the header keep their raw line in ``_corrupt_record`` so
+    that validation can reject them instead of guessing.
     """
-    header = read_csv_header(storage, rel)
-    check_header(header, ds, rel)
+    groups: dict[tuple[tuple[str, ...], int], list[str]] = {}
+    for rel, header in files.items():
+        groups.setdefault((tuple(header), rel.count("/") + 1), []).append(rel)
+    frames = [
+        _read_same_header(spark, storage, ds, list(header), depth, rels)
+        for (header, depth), rels in sorted(groups.items())
+    ]
+    frame = frames[0]
+    for other in frames[1:]:
+        frame = frame.unionByName(other)
+    return frame
+
+
+def _read_same_header(
+    spark: SparkSession,
+    storage: LakeStorage,
+    ds: Dataset,
+    header: list[str],
+    depth: int,
+    rels: list[str],
+) -> DataFrame:
     schema = T.StructType(
         [T.StructField(name, T.StringType(), True) for name in header]
         + [T.StructField(CORRUPT, T.StringType(), True)]
@@ -88,15 +112,20 @@ def read_landing_csv(spark: SparkSession, storage: LakeStorage, rel: str, ds: Da
             escape='"',
             encoding="UTF-8",
         )
-        .csv(storage.uri(rel))
+        .csv([storage.uri(rel) for rel in sorted(rels)])
     )
+    # Spark reports each row's file as a URL-encoded absolute path; its last
+    # ``depth`` segments, decoded, are the file's path in the lake (a literal '+'
+    # is protected first: url_decode would read it as a space).
+    decoded = F.expr("url_decode(regexp_replace(_metadata.file_path, '[+]', '%2B'))")
+    in_lake = F.concat_ws("/", F.slice(F.split(decoded, "/"), -depth, depth))
     return frame.select(
         *[
             F.col(c) if c in header else F.lit(None).cast("string").alias(c)
             for c in ds.column_names
         ],
         CORRUPT,
-        F.lit(rel).alias(SOURCE_FILE),
+        in_lake.alias(SOURCE_FILE),
         F.monotonically_increasing_id().alias(SOURCE_ROW),
     )
 

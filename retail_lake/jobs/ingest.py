@@ -16,7 +16,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from retail_lake.contracts import RETAIL_TABLES, dataset
+from retail_lake.contracts import RETAIL_TABLES, contracts, dataset
 from retail_lake.jobs import _io
 from retail_lake.jobs.errors import InputFileError
 from retail_lake.storage import LakeStorage, layout
@@ -24,7 +24,7 @@ from retail_lake.transforms.rules import LOAD_DATE, MALFORMED, SOURCE_FILE, SOUR
 
 log = logging.getLogger(__name__)
 
-FILE_ONLY_DATASETS = ("store_sales",)
+FILE_ONLY_DATASETS = tuple(d.name for d in contracts().validated() if d.name not in RETAIL_TABLES)
 """Datasets that only ever arrive as landing files, whatever the retail tables' source."""
 
 
@@ -130,28 +130,38 @@ fails the step.
 """
 
 
-def _read_files(
-    spark: SparkSession, storage: LakeStorage, name: str, rels: list[str], report: IngestReport
-) -> list[DataFrame]:
+def _accepted_headers(
+    storage: LakeStorage, name: str, rels: list[str], report: IngestReport
+) -> dict[str, list[str]]:
+    """The header of each file of one load that can be read as ``name``."""
     ds = dataset(name)
-    frames = []
+    headers: dict[str, list[str]] = {}
     for rel in rels:
         try:
-            frames.append(_io.read_landing_csv(spark, storage, rel, ds))
+            header = _io.read_csv_header(storage, rel)
+            _io.check_header(header, ds, rel)
+            headers[rel] = header
         except InputFileError as exc:
             if name not in PER_SENDER_FILES:
                 raise
             report.rejected_files[rel] = str(exc)
             log.error("ingest %s: file rejected, the other files go on: %s", report.day, exc)
-    return frames
+    return headers
 
 
-def _union(frames: list[DataFrame]) -> DataFrame:
-    """One frame of many, combined pairwise so the plan stays shallow for long ranges."""
-    while len(frames) > 1:
-        pairs = [frames[i : i + 2] for i in range(0, len(frames), 2)]
-        frames = [p[0].unionByName(p[1]) if len(p) == 2 else p[0] for p in pairs]
-    return frames[0]
+def _with_load_dates(spark: SparkSession, frame: DataFrame, loads: dict[str, str]) -> DataFrame:
+    """Each row's ``load_date``: the load its file was delivered for.
+
+    A row whose file cannot be matched fails the write instead of landing in a
+    partition of no load.
+    """
+    files = spark.createDataFrame(list(loads.items()), f"{SOURCE_FILE} string, {LOAD_DATE} string")
+    joined = frame.join(F.broadcast(files), SOURCE_FILE, "left")
+    unmatched = F.concat(F.lit("ingest could not tell the load of file "), F.col(SOURCE_FILE))
+    return joined.withColumn(
+        LOAD_DATE,
+        F.when(F.col(LOAD_DATE).isNull(), F.raise_error(unmatched)).otherwise(F.col(LOAD_DATE)),
+    )
 
 
 def run(
@@ -162,13 +172,13 @@ def run(
 ) -> IngestRun:
     """Copy every landing file of the loads ``days`` into its raw partition (replacing it).
 
-    All loads of a dataset are written in one Spark write. ``datasets`` limits the
+    All loads of a dataset are read and written in one pass. ``datasets`` limits the
     ingest, e.g. to the franchise files when the retail tables come from MySQL
     instead of CSV dumps.
     """
     reports = [IngestReport(day) for day in sorted(set(days))]
-    frames: dict[str, list[DataFrame]] = {}
-    loads: dict[str, list[str]] = {}
+    headers: dict[str, dict[str, list[str]]] = {}
+    loads: dict[str, dict[str, str]] = {}
     for report in reports:
         for name, rels in landing_files(storage, report.day).items():
             if datasets is not None and name not in datasets:
@@ -177,17 +187,21 @@ def run(
                 report.missing.append(name)
                 log.info("ingest %s: no %s file in landing", report.day, name)
                 continue
-            read = _read_files(spark, storage, name, rels, report)
-            report.files[name] = [rel for rel in rels if rel not in report.rejected_files]
-            if not read:  # every file was rejected: this load delivered no rows
+            accepted = _accepted_headers(storage, name, rels, report)
+            report.files[name] = [rel for rel in rels if rel in accepted]
+            if not accepted:  # every file was rejected: this load delivered no rows
                 storage.delete(layout.raw_partition(name, report.day))
                 continue
-            load = report.day.isoformat()
-            frames.setdefault(name, []).extend(f.withColumn(LOAD_DATE, F.lit(load)) for f in read)
-            loads.setdefault(name, []).append(load)
-    for name, delivered in frames.items():
+            headers.setdefault(name, {}).update(accepted)
+            loads.setdefault(name, {}).update(dict.fromkeys(accepted, report.day.isoformat()))
+    for name, files in headers.items():
+        frame = _io.read_landing_csvs(spark, storage, dataset(name), files)
         _io.replace_partitions(
-            _union(delivered), storage, layout.raw_dir(name), LOAD_DATE, loads[name]
+            _with_load_dates(spark, frame, loads[name]),
+            storage,
+            layout.raw_dir(name),
+            LOAD_DATE,
+            sorted(set(loads[name].values())),
         )
     for report in reports:
         _io.write_json(storage, layout.report(report.day, "ingest"), report.as_dict())
