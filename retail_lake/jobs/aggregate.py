@@ -16,7 +16,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from retail_lake.contracts import dataset
+from retail_lake.contracts import contracts, dataset
 from retail_lake.jobs import _io
 from retail_lake.jobs.validate import validated_schema
 from retail_lake.storage import LakeStorage, layout
@@ -25,7 +25,7 @@ from retail_lake.transforms.weekly import weekly_metrics
 
 log = logging.getLogger(__name__)
 
-DIMENSIONS = {"dim_calendar": "calendar", "dim_store": "store", "dim_product": "product"}
+WEEKLY, STORE_SALES = "weekly_sales_inventory", "daily_store_sales"
 
 
 @dataclass
@@ -64,7 +64,7 @@ def read_validated(spark: SparkSession, storage: LakeStorage, name: str, dates=N
 def refresh_dimensions(spark: SparkSession, storage: LakeStorage) -> dict[str, int]:
     """Rewrite ``curated/dim_*`` from the current validated dimensions."""
     counts = {}
-    for curated, source in DIMENSIONS.items():
+    for curated, source in contracts().curated_copies().items():
         frame = read_validated(spark, storage, source).select(*dataset(curated).column_names)
         _io.replace_dataset(frame, storage, layout.curated_dir(curated))
         counts[curated] = frame.count()
@@ -97,7 +97,7 @@ def weekly_for_dates(
 def run(spark: SparkSession, storage: LakeStorage, days: Sequence[dt.date]) -> AggregateReport:
     """Recompute the weeks and days touched by the loads ``days``; each week once."""
     report = AggregateReport([d.isoformat() for d in days])
-    for name in ("weekly_sales_inventory", "daily_store_sales", *DIMENSIONS):
+    for name in (WEEKLY, STORE_SALES, *contracts().curated_copies()):
         contract = dataset(name)
         _io.check_evolution(
             spark, storage, layout.curated_dir(name), contract.spark_schema(), contract.name
@@ -109,22 +109,20 @@ def run(spark: SparkSession, storage: LakeStorage, days: Sequence[dt.date]) -> A
         )
         if fact_dates:
             weekly, weeks = weekly_for_dates(spark, storage, calendar, fact_dates)
+            (week_column,) = dataset(WEEKLY).partition_by
             _io.replace_partitions(
-                weekly,
-                storage,
-                layout.curated_dir("weekly_sales_inventory"),
-                "yr_wk_num",
-                [str(w) for w in weeks],
+                weekly, storage, layout.curated_dir(WEEKLY), week_column, [str(w) for w in weeks]
             )
             report.weeks = weeks
         store_dates = sorted(touched_dates(storage, days, "store_sales"))
         if store_dates:
             rows = read_validated(spark, storage, "store_sales", store_dates)
+            (day_column,) = dataset(STORE_SALES).partition_by
             _io.replace_partitions(
                 daily_store_sales(rows),
                 storage,
-                layout.curated_dir("daily_store_sales"),
-                "transaction_date",
+                layout.curated_dir(STORE_SALES),
+                day_column,
                 store_dates,
             )
             report.store_sales_dates = store_dates

@@ -20,7 +20,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from retail_lake.contracts import Dataset, dataset
+from retail_lake.contracts import Dataset, contracts, dataset
 from retail_lake.jobs import _io
 from retail_lake.jobs.ingest import raw_schema
 from retail_lake.jobs.validate_report import (
@@ -41,15 +41,6 @@ from retail_lake.transforms.rules import (
 )
 
 log = logging.getLogger(__name__)
-
-VALIDATION_ORDER: tuple[str, ...] = (
-    "calendar",
-    "store",
-    "product",
-    "sales",
-    "inventory",
-    "store_sales",
-)
 
 
 def validated_schema(ds: Dataset) -> T.StructType:
@@ -99,17 +90,26 @@ class _Dimensions:
 
 
 def _touched_dates(
-    valid: DataFrame, ds: Dataset, loads: Sequence[str], previous: dict[str, Any]
+    stored: DataFrame, valid: DataFrame, ds: Dataset, loads: Sequence[str], previous: dict[str, Any]
 ) -> dict[str, list[str]]:
-    """Per load: the business dates it delivers, plus those its previous run wrote.
+    """Per load: the business dates whose validated partitions it changes.
 
-    A rerun also touches what the previous run of a load wrote, so that rows it no
-    longer delivers disappear downstream as well.
+    Those are the dates it delivers; the dates where a key it delivers again was
+    stored before (a restatement may move a row to another business date, and the
+    old row must leave its partition); and the dates its previous run wrote, so
+    that rows a rerun no longer delivers disappear downstream as well. Finding
+    moved keys reads only the key and date columns of the stored partitions.
     """
-    pairs = valid.select(LOAD_DATE, ds.business_date).distinct().collect()
+    date = ds.business_date
+    delivered = valid.select(LOAD_DATE, F.col(date).alias("__date"))
+    moved = (
+        stored.select(*ds.key, F.col(date).alias("__date"))
+        .join(valid.select(LOAD_DATE, *ds.key), list(ds.key))
+        .select(LOAD_DATE, "__date")
+    )
     touched: dict[str, set[str]] = {load: set() for load in loads}
-    for row in pairs:
-        touched[str(row[0])].add(str(row[1]))
+    for row in delivered.unionByName(moved).distinct().collect():
+        touched[str(row[LOAD_DATE])].add(str(row["__date"]))
     for load in loads:
         before = (previous.get(load) or {}).get("datasets", {}).get(ds.name, {})
         touched[load].update(before.get("touched_dates", []))
@@ -169,7 +169,10 @@ def validate_dataset(
         valid = valid_rows(checked, ds, F.col(LOAD_DATE))
         touched: list[str] = []
         if ds.business_date:
-            for load, dates in _touched_dates(valid, ds, loads, previous).items():
+            stored = _io.read_parquet(
+                spark, storage, layout.validated_dir(ds.name), validated_schema(ds)
+            )
+            for load, dates in _touched_dates(stored, valid, ds, loads, previous).items():
                 outcomes[load].touched_dates = dates
                 touched.extend(dates)
         _io.replace_partitions(
@@ -191,12 +194,12 @@ def run(spark: SparkSession, storage: LakeStorage, days: Sequence[dt.date]) -> V
     previous = {d.isoformat(): _io.read_json(storage, layout.report(d, "validate")) for d in days}
     reports = {d.isoformat(): ValidateReport(d) for d in days}
     dimensions = _Dimensions(spark, storage)
-    for name in VALIDATION_ORDER:
+    for ds in contracts().validated():
         for load, outcome in validate_dataset(
-            spark, storage, dataset(name), days, previous, dimensions
+            spark, storage, ds, days, previous, dimensions
         ).items():
-            reports[load].datasets[name] = outcome
-            log.info("validate %s %s: %s %s", load, name, outcome.totals, outcome.reasons())
+            reports[load].datasets[ds.name] = outcome
+            log.info("validate %s %s: %s %s", load, ds.name, outcome.totals, outcome.reasons())
     for report in reports.values():
         _io.write_json(storage, layout.report(report.day, "validate"), report.as_dict())
     return ValidateRun(list(reports.values()))
