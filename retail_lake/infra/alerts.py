@@ -49,6 +49,14 @@ DEAD_LETTER_QUEUES = {
 }
 
 PARAMETERS: dict[str, dict[str, Any]] = {
+    "AlertSender": {
+        "Type": "String",
+        "Description": "Verified SES sender of the alert a failing job sends itself.",
+    },
+    "AlertRecipients": {
+        "Type": "String",
+        "Description": "Comma-separated recipients of that alert (step, dates, cause).",
+    },
     ALERT_EMAIL: {
         "Type": "String",
         "Description": "Address subscribed by e-mail to the failure alerts topic.",

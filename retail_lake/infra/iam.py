@@ -189,6 +189,12 @@ def job_policy(platform: str, jdbc: bool) -> dict[str, Any]:
         catalog_statement(write=True),
         *tracker_statements(),
         athena_statement(),
+        # A failing step names itself, its dates and the cause in one e-mail.
+        statement(
+            "SendFailureAlert",
+            ["ses:SendEmail", "ses:SendRawEmail"],
+            arn("ses", "identity/${AlertSender}"),
+        ),
     ]
     if platform == "glue":
         statements += [
