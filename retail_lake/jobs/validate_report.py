@@ -52,10 +52,6 @@ class ValidateReport:
     day: dt.date
     datasets: dict[str, DatasetOutcome] = field(default_factory=dict)
 
-    def touched(self, name: str) -> list[str]:
-        outcome = self.datasets.get(name)
-        return outcome.touched_dates if outcome else []
-
     def as_dict(self) -> dict[str, Any]:
         return {
             "business_date": self.day.isoformat(),
@@ -76,9 +72,6 @@ class ValidateRun:
     """The outcome of one validate step over a range of loads: one report per load."""
 
     reports: list[ValidateReport]
-
-    def report(self, day: dt.date) -> ValidateReport:
-        return next(r for r in self.reports if r.day == day)
 
     def as_dict(self) -> dict[str, Any]:
         return {"loads": [r.as_dict() for r in self.reports]}
