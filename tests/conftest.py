@@ -32,3 +32,17 @@ def lake_dir(tmp_path):
     root = tmp_path / "lake"
     root.mkdir()
     return root
+
+
+RESOURCE_MARKERS = {"spark": "spark", "mariadb": "mariadb"}
+"""Shared fixture -> the marker of the tests that use it. A test that starts such a
+resource itself (in a subprocess, or a server of its own) carries the marker by hand."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Markers follow the fixtures a test really uses, through any other fixture, so
+    ``-m "not spark"`` leaves out every test that needs the SparkSession."""
+    for item in items:
+        for fixture, marker in RESOURCE_MARKERS.items():
+            if fixture in getattr(item, "fixturenames", ()) and not item.get_closest_marker(marker):
+                item.add_marker(marker)
