@@ -88,11 +88,11 @@ def build_validated(lake: Path, days: list[dt.date], facts: Iterable[str] = FACT
 def write_validate_reports(lake: Path, days: list[dt.date]) -> None:
     """The validate reports through which the aggregate step finds the touched dates."""
     touched = [d.isoformat() for d in days]
-    document = {"datasets": {name: {"touched_dates": touched} for name in FACTS}}
+    datasets = {name: {"files": {}, "touched_dates": touched} for name in FACTS}
     for day in days:
         path = lake / layout.report(day, "validate")
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(document))
+        path.write_text(json.dumps({"business_date": day.isoformat(), "datasets": datasets}))
 
 
 def link_landing(source: Path, lake: Path) -> None:

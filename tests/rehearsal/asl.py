@@ -41,6 +41,8 @@ _REGION = "us-east-1"
 # a resource, or Fn::GetAtt ...Arn), for the account and region above.
 PLAUSIBLE_VALUES = {
     # cloudformation/daily_workflow.yaml, DailyStateMachine
+    "AlertRecipients": "data-team@example.com,ops@example.com",
+    "AlertSender": "retail-lake@example.com",
     "ArtifactBucket": f"retail-lake-artifacts-{_ACCOUNT}",
     "ArtifactPrefix": "retail-lake/",
     "AthenaWorkgroup": "retail-lake",
