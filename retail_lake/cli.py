@@ -106,7 +106,7 @@ def run(
     jdbc_url: str | None = typer.Option(None, help="source database for --source mysql"),
     db_user: str | None = typer.Option(None),
 ) -> None:
-    """Run the daily workflow for each business date in order (on AWS: one run for the range)."""
+    """Run the daily workflow over the date range, each step once (on AWS: one run for it)."""
     from retail_lake.jobs.errors import StepError
     from retail_lake.pipeline import run_pipeline
 
