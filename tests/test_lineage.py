@@ -5,6 +5,7 @@ contracts and the step reports."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import Counter
 
 import pytest
@@ -12,7 +13,15 @@ import pytest
 from retail_lake.config import ConfigError, build_settings
 from retail_lake.contracts import dataset
 from retail_lake.jobs.errors import StepError
-from retail_lake.lineage import Naming, as_run_id, build_transport, read_lineage_log, step_io
+from retail_lake.lineage import (
+    LakeTransport,
+    Naming,
+    StepLineage,
+    as_run_id,
+    build_transport,
+    read_lineage_log,
+    step_io,
+)
 from retail_lake.pipeline import run_pipeline
 from retail_lake.storage import layout, open_storage
 from retail_lake.workflow import daily
@@ -22,11 +31,11 @@ from tests.test_step_alerts import outbox
 
 
 def events(lake) -> list[dict]:
+    """Every lineage event in the lake, day by day in emission order."""
     storage = open_storage(str(lake))
-    days = sorted(f for f in storage.list_files("_control/lineage") if f.endswith(".jsonl"))
     out = []
-    for rel in days:
-        out += read_lineage_log(storage, dt.date.fromisoformat(rel.rsplit("/", 1)[1][:10]))
+    for day in storage.list_dirs("_control/lineage"):
+        out += read_lineage_log(storage, dt.date.fromisoformat(day))
     return out
 
 
@@ -162,6 +171,69 @@ def test_lineage_setting_selects_the_transport(lake_dir):
     assert datazone.config.domain_id == "dzd_abc123"
     with pytest.raises(ConfigError, match="lineage must be"):
         build_settings({"lake": str(lake_dir), "lineage": "kafka"}, env={})
+
+
+class GatedStorage:
+    """Lake storage whose writes from the first writer wait until the second has written:
+    a read-modify-write log would lose the second writer's event here."""
+
+    def __init__(self, inner, first: str) -> None:
+        self.inner = inner
+        self.first = first
+        self.second_wrote = threading.Event()
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def write_bytes(self, rel: str, data: bytes) -> None:
+        if threading.current_thread().name == self.first:
+            assert self.second_wrote.wait(10), "the second writer never wrote"
+            self.inner.write_bytes(rel, data)
+        else:
+            self.inner.write_bytes(rel, data)
+            self.second_wrote.set()
+
+
+def test_two_interleaved_writers_lose_no_event(lake_dir):
+    storage = GatedStorage(open_storage(str(lake_dir)), first="glue-job")
+    naming = Naming(str(lake_dir), "duckdb://catalog")
+
+    def writer(step: str) -> None:
+        lineage = StepLineage(LakeTransport(storage), naming, "retail-lake-daily", "wr_1")
+        lineage.start(step, f"run-{step}", [D1])
+
+    threads = [
+        threading.Thread(target=writer, args=("crawl",), name="glue-job"),
+        threading.Thread(target=writer, args=("catalog",), name="lambda"),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+
+    all_events = events(lake_dir)
+    assert_all_valid(all_events)
+    assert sorted(e["job"]["name"] for e in all_events) == [
+        "retail-lake-daily.catalog",
+        "retail-lake-daily.crawl",
+    ]
+    assert [e["eventTime"] for e in all_events] == sorted(e["eventTime"] for e in all_events)
+
+
+def test_the_log_of_a_day_is_in_emission_order(lake_dir):
+    storage = open_storage(str(lake_dir))
+    lineage = StepLineage(LakeTransport(storage), Naming(str(lake_dir), "duckdb://c"), "wf", "wr")
+    for n in range(5):
+        lineage.start("crawl", f"run-{n}", [D1])
+        lineage.complete("crawl", f"run-{n}", [D1], None)
+    day = dt.datetime.now(dt.UTC).date()
+
+    log = read_lineage_log(storage, day)
+    assert [e["eventTime"] for e in log] == sorted(e["eventTime"] for e in log)
+    ids = [(e["run"]["runId"], e["eventType"]) for e in log]
+    assert ids == [(as_run_id(f"run-{n}"), t) for n in range(5) for t in ("START", "COMPLETE")]
+    files = storage.list_files(f"_control/lineage/{day}")
+    assert len(files) == 10 and all(f.endswith(".json") for f in files)
 
 
 def test_run_ids_are_uuids_and_stable():

@@ -2,7 +2,7 @@
 
 | ``lineage`` | transport |
 |---|---|
-| ``lake`` (default) | :class:`LakeTransport`: one JSON line per event appended to ``_control/lineage/<YYYY-MM-DD>.jsonl`` (the event's UTC day) through the lake storage port, so the same code writes a local folder or S3 |
+| ``lake`` (default) | :class:`LakeTransport`: one JSON object per event under ``_control/lineage/<YYYY-MM-DD>/`` (the event's UTC day) through the lake storage port, so the same code writes a local folder or S3 |
 | ``http://…`` / ``https://…`` | openlineage's ``HttpTransport`` (e.g. Marquez at ``http://host:5000``; events are POSTed to ``<url>/api/v1/lineage``) |
 | ``datazone:<domain-id>`` | openlineage's ``AmazonDataZoneTransport``: ``PostLineageEvent`` into that Amazon DataZone / SageMaker Unified Studio domain, in the settings' region |
 | ``off`` | no events |
@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
+import json
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from openlineage.client.serde import Serde
@@ -34,21 +35,33 @@ def check_lineage_setting(value: str) -> str | None:
     return f"lineage must be {LINEAGE_CHOICES}, got {value!r}"
 
 
-def _event_day(event: Any) -> dt.date:
-    stamp = str(getattr(event, "eventTime", "") or "")
+def _event_moment(stamp: str) -> dt.datetime | None:
     try:
         when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except ValueError:
-        return dt.datetime.now(dt.UTC).date()
-    return (when.astimezone(dt.UTC) if when.tzinfo else when).date()
+        return None
+    return when.astimezone(dt.UTC) if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _event_day(event: Any) -> dt.date:
+    when = _event_moment(str(getattr(event, "eventTime", "") or ""))
+    return (when or dt.datetime.now(dt.UTC)).date()
+
+
+def event_object_name(event: Any) -> str:
+    """``<HHMMSS.mmm>-<eventType>-<random>.json``: unique per event, so no two writers
+    ever write the same object, and sorted by time when listed."""
+    when = _event_moment(str(getattr(event, "eventTime", "") or "")) or dt.datetime.now(dt.UTC)
+    state = getattr(getattr(event, "eventType", None), "value", None) or "EVENT"
+    return f"{when:%H%M%S}.{when.microsecond // 1000:03d}-{state}-{uuid.uuid4().hex}.json"
 
 
 class LakeTransport(Transport):
-    """Appends each event as one JSON line to the lake's lineage log of its day.
+    """Writes each event as its own JSON object under the lake's lineage folder of its day.
 
-    The storage port writes whole objects (S3 has no append), so a line is added by
-    reading the day's file and writing it back; one process's events are serialised
-    by a lock. Events are a handful per step, so the file stays small.
+    S3 has no append, and a read-modify-write of one shared file loses a line when two
+    writers (two Lambdas, a Lambda and a Glue job) interleave. One object per event
+    needs no coordination: every write creates a new key and touches nothing else.
     """
 
     kind = "retail_lake_lake"
@@ -56,14 +69,10 @@ class LakeTransport(Transport):
 
     def __init__(self, storage: LakeStorage) -> None:
         self.storage = storage
-        self._lock = threading.Lock()
 
     def emit(self, event: Event) -> None:
-        line = (Serde.to_json(event) + "\n").encode("utf-8")
-        rel = layout.lineage_log(_event_day(event))
-        with self._lock:
-            before = self.storage.read_bytes(rel) if self.storage.exists(rel) else b""
-            self.storage.write_bytes(rel, before + line)
+        rel = f"{layout.lineage_dir(_event_day(event))}/{event_object_name(event)}"
+        self.storage.write_bytes(rel, Serde.to_json(event).encode("utf-8"))
 
 
 def build_transport(
@@ -90,13 +99,24 @@ def build_transport(
     return AmazonDataZoneTransport(AmazonDataZoneConfig(domain_id=domain, region=region))
 
 
-def read_lineage_log(storage: LakeStorage, day: dt.date) -> list[dict[str, Any]]:
-    """The events of one day's lineage log, oldest first (empty when there is none)."""
-    import json
+_STATE_ORDER = {"START": 0, "RUNNING": 1}
 
-    rel = layout.lineage_log(day)
-    if not storage.exists(rel):
-        return []
-    return [
-        json.loads(line) for line in storage.read_bytes(rel).decode("utf-8").splitlines() if line
-    ]
+
+def read_lineage_log(storage: LakeStorage, day: dt.date) -> list[dict[str, Any]]:
+    """Every event emitted on ``day``, in emission order (empty when there is none).
+
+    Each writer stamps its own objects, so listing order says nothing across writers;
+    events are sorted by ``eventTime``, and within the same millisecond a START comes
+    before the run's other events.
+    """
+    events: list[dict[str, Any]] = []
+    for rel in storage.list_files(layout.lineage_dir(day)):
+        if rel.endswith(".json"):
+            events.append(json.loads(storage.read_bytes(rel)))
+    far_past = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+    def order(event: dict[str, Any]) -> tuple[dt.datetime, int]:
+        when = _event_moment(str(event.get("eventTime", ""))) or far_past
+        return when, _STATE_ORDER.get(str(event.get("eventType")), 2)
+
+    return sorted(events, key=order)

@@ -67,9 +67,10 @@ def report(day: dt.date, step: str) -> str:
     return f"{CONTROL}/reports/{day.isoformat()}/{step}.json"
 
 
-def lineage_log(day: dt.date) -> str:
-    """OpenLineage events emitted on ``day`` (UTC), one JSON line each."""
-    return f"{CONTROL}/lineage/{day.isoformat()}.jsonl"
+def lineage_dir(day: dt.date) -> str:
+    """OpenLineage events emitted on ``day`` (UTC), one JSON object each: a writer never
+    rewrites another's object, so concurrent writers cannot lose an event."""
+    return f"{CONTROL}/lineage/{day.isoformat()}"
 
 
 def validation_counts_dir() -> str:
