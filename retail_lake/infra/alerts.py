@@ -7,6 +7,10 @@ One SNS topic, subscribed by e-mail (``AlertEmail``), receives:
 * **an execution of a state machine that ends** ``FAILED``, ``TIMED_OUT`` or
   ``ABORTED`` (``Step Functions Execution Status Change``): the daily state machine
   of the EMR variant and the order-events state machine of the orders stack;
+* **a crawler of this stack that ends** ``Failed`` (EventBridge ``Glue Crawler State
+  Change``, matched on the stack's crawler names; both variants run the crawlers): a
+  failed crawl leaves the landing/raw tables without their new partitions, and no job
+  or execution fails with it;
 * **a message waiting in a dead-letter queue** (one CloudWatch alarm per queue on
   ``ApproximateNumberOfMessagesVisible > 0``): an EventBridge delivery, a Lambda
   invocation or an order that failed after its retries.
@@ -21,19 +25,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from retail_lake import crawlers as crawler_defs
 from retail_lake.infra._common import arn
-from retail_lake.infra.glue import IS_GLUE, job_name
+from retail_lake.infra.glue import IS_GLUE, crawler_name, job_name
 from retail_lake.workflow import Workflow
 
 TOPIC = "AlertTopic"
 KEY = "AlertKey"
 GLUE_RULE = "GlueJobFailedRule"
 EXECUTION_RULE = "ExecutionFailedRule"
+CRAWLER_RULE = "CrawlerFailedRule"
 ALERT_EMAIL = "AlertEmail"
 ORDER_STATE_MACHINE = "OrderEventsStateMachine"
 
 GLUE_STATES = ("FAILED", "TIMEOUT", "STOPPED", "ERROR")
 EXECUTION_STATES = ("FAILED", "TIMED_OUT", "ABORTED")
+CRAWLER_STATES = ("Failed",)
+"""Crawler events spell states in title case (``Started``, ``Succeeded``, ``Failed``)."""
 
 # Nested-stack parameter naming the queue -> (alarm name suffix, what lands there).
 DEAD_LETTER_QUEUES = {
@@ -129,6 +137,7 @@ def _topic_policy() -> dict[str, Any]:
     rules = [
         {"Fn::If": [IS_GLUE, {"Fn::GetAtt": [GLUE_RULE, "Arn"]}, {"Ref": "AWS::NoValue"}]},
         {"Fn::GetAtt": [EXECUTION_RULE, "Arn"]},
+        {"Fn::GetAtt": [CRAWLER_RULE, "Arn"]},
     ]
     alarms = [{"Fn::GetAtt": [alarm_id(q), "Arn"]} for q in DEAD_LETTER_QUEUES]
     return {
@@ -215,6 +224,28 @@ def execution_rule() -> dict[str, Any]:
     )
 
 
+def crawler_rule() -> dict[str, Any]:
+    """Failed runs of this stack's crawlers only: the pattern lists their names, so
+    another stack's crawlers in the account never mail this topic."""
+    names = [{"Fn::Sub": crawler_name(c.name)} for c in crawler_defs.load_crawlers()]
+    return _rule(
+        "crawler-failed",
+        "A crawler of the daily workflow failed.",
+        {
+            "source": ["aws.glue"],
+            "detail-type": ["Glue Crawler State Change"],
+            "detail": {"crawlerName": names, "state": list(CRAWLER_STATES)},
+        },
+        {
+            "crawler": "$.detail.crawlerName",
+            "state": "$.detail.state",
+            "error": "$.detail.errorMessage",
+            "logs": "$.detail.cloudWatchLogLink",
+        },
+        "Glue crawler <crawler> ended <state>: <error> (log: <logs>)",
+    )
+
+
 def dead_letter_alarm(queue_parameter: str) -> dict[str, Any]:
     suffix, what = DEAD_LETTER_QUEUES[queue_parameter]
     return {
@@ -258,6 +289,7 @@ def alert_resources(workflow: Workflow) -> dict[str, Any]:
         },
         GLUE_RULE: glue_rule(workflow),
         EXECUTION_RULE: execution_rule(),
+        CRAWLER_RULE: crawler_rule(),
     }
     resources.update({alarm_id(q): dead_letter_alarm(q) for q in DEAD_LETTER_QUEUES})
     return resources
@@ -265,7 +297,9 @@ def alert_resources(workflow: Workflow) -> dict[str, Any]:
 
 def attach(workflow: Workflow, template: dict[str, Any]) -> dict[str, Any]:
     """``template`` with the alert parameters, resources and outputs added."""
-    template["Description"] += " Failure alerts by e-mail (SNS) for jobs, executions, dead letters."
+    template["Description"] += (
+        " Failure alerts by e-mail (SNS) for jobs, crawlers, executions, dead letters."
+    )
     template["Parameters"] = {**template["Parameters"], **PARAMETERS}
     template["Resources"].update(alert_resources(workflow))
     template["Outputs"].update(OUTPUTS)
