@@ -25,7 +25,7 @@ def orders_ingest(
 
     settings = settings_from(lake=lake)
     kwargs = {"max_orders": max_orders} if max_orders else {}
-    summary = ingest_file(settings.lake, file, **kwargs)
+    summary = ingest_file(settings.lake, file, lineage=settings.lineage, **kwargs)
     out.print_json(data=summary.to_dict())
     if summary.batch_rejected:
         raise fail(f"{file}: batch rejected ({summary.batch_rejected}); it is in the dead letters")
@@ -36,17 +36,20 @@ def orders_redrive(lake: str = typer.Option(...)) -> None:
     """Re-validate dead-lettered orders and store those that now pass."""
     settings = settings_from(lake=lake)
     if settings.on_s3:
-        from retail_lake.orders import DynamoOrderWriter, SqsDeadLetters, redrive
+        from retail_lake.orders import DynamoOrderWriter, SqsDeadLetters
+        from retail_lake.orders.lineage import redrive_with_lineage, settings_order_lineage
 
         if not settings.orders_dlq_url:
             raise fail("set RETAIL_LAKE_ORDERS_DLQ_URL to redrive the SQS dead-letter queue", 2)
-        outcome = redrive(
-            SqsDeadLetters(settings.orders_dlq_url), DynamoOrderWriter(settings.orders_table)
+        outcome = redrive_with_lineage(
+            SqsDeadLetters(settings.orders_dlq_url),
+            DynamoOrderWriter(settings.orders_table),
+            settings_order_lineage(settings),
         )
     else:
         from retail_lake.orders.local import redrive_local
 
-        outcome = redrive_local(settings.lake)
+        outcome = redrive_local(settings.lake, lineage=settings.lineage)
     out.print_json(data=json.loads(json.dumps(outcome, default=str)))
 
 
@@ -56,7 +59,7 @@ def orders_delete(order_id: str, lake: str = typer.Option(...)) -> None:
     from retail_lake.orders.local import delete_order
 
     settings = settings_from(lake=lake)
-    if not delete_order(settings.lake, order_id):
+    if not delete_order(settings.lake, order_id, lineage=settings.lineage):
         raise fail(f"no order {order_id!r}")
 
 

@@ -42,6 +42,8 @@ def test_every_task_has_retry_and_catch(definition):
         "PutOrder",
         "DeadLetterOrder",
         "RejectBatch",
+        "RecordLineage",
+        "RecordRejectLineage",
     }
     for name, state in found.items():
         assert state.get("Retry"), f"{name} has no Retry"
@@ -146,10 +148,30 @@ def test_template_channel_resources(template):
     assert lambda_arn["ParameterValue"] == {"Fn::GetAtt": ["OrderStreamTransformFunction", "Arn"]}
     pattern = res["OrderEventsRule"]["Properties"]["EventPattern"]
     assert pattern["detail-type"] == ["Object Created"]
-    assert res["ValidateOrderFunction"]["Properties"]["Environment"]["Variables"] == {
-        "MAX_BATCH_ORDERS": {"Ref": "MaxBatchOrders"}
+    lineage = {
+        "RETAIL_LAKE_LINEAGE": {"Ref": "Lineage"},
+        "RETAIL_LAKE_LAKE": {"Fn::Sub": "s3://${LakeBucketName}/${LakePrefix}"},
+        "RETAIL_LAKE_REGION": {"Ref": "AWS::Region"},
+        "RETAIL_LAKE_ORDERS_TABLE": {"Ref": "OrdersTableName"},
     }
+    assert res["ValidateOrderFunction"]["Properties"]["Environment"]["Variables"] == {
+        "MAX_BATCH_ORDERS": {"Ref": "MaxBatchOrders"},
+        "RETAIL_LAKE_ORDERS_DLQ_URL": {"Ref": "DeadLetterQueue"},
+        **lineage,
+    }
+    transform = res["OrderStreamTransformFunction"]["Properties"]
+    assert transform["Environment"]["Variables"] == lineage
+    assert template["Parameters"]["Lineage"]["Default"] == "lake"
     assert template["Parameters"]["MaxBatchOrders"]["Default"] == DEFAULT_MAX_ORDERS
+
+
+def statements(document: dict) -> list[dict]:
+    """A policy's statements, both branches of a conditional (``Fn::If``) one included."""
+    out = []
+    for statement in document["Statement"]:
+        branches = statement["Fn::If"][1:] if "Fn::If" in statement else [statement]
+        out += [b for b in branches if isinstance(b, dict) and "Effect" in b]
+    return out
 
 
 def test_iam_policies_have_no_wildcard_actions_or_resources(template):
@@ -157,13 +179,39 @@ def test_iam_policies_have_no_wildcard_actions_or_resources(template):
         if resource["Type"] != "AWS::IAM::Role":
             continue
         for policy in resource["Properties"].get("Policies", []):
-            for statement in policy["PolicyDocument"]["Statement"]:
+            for statement in statements(policy["PolicyDocument"]):
                 actions = statement["Action"]
                 for action in [actions] if isinstance(actions, str) else actions:
                     assert "*" not in action, f"{name}: {action}"
                 resources = statement["Resource"]
                 for res in [resources] if not isinstance(resources, list) else resources:
                     assert res != "*", f"{name}: bare * resource"
+
+
+def test_lambdas_may_write_only_their_lineage_events(template):
+    """The Lambdas write nothing but lineage: with ``lake``, new objects under the lake's
+    ``_control/lineage/``; with ``datazone:<id>``, lineage events of that domain."""
+    res = template["Resources"]
+    conditions = template["Conditions"]
+    assert conditions["LineageToLake"] == {"Fn::Equals": [{"Ref": "Lineage"}, "lake"]}
+    for role in ("ValidateOrderRole", "OrderStreamTransformRole"):
+        (policy,) = res[role]["Properties"]["Policies"]
+        document = policy["PolicyDocument"]
+        guarded = {s["Fn::If"][0]: s["Fn::If"][1] for s in document["Statement"] if "Fn::If" in s}
+        assert set(guarded) == {"LineageToLake", "LineageToDataZone"}
+        lake = guarded["LineageToLake"]
+        assert lake["Action"] == ["s3:PutObject"]
+        assert lake["Resource"] == {
+            "Fn::Sub": "arn:${AWS::Partition}:s3:::${LakeBucketName}/${LakePrefix}_control/lineage/*"
+        }
+        assert guarded["LineageToDataZone"]["Action"] == ["datazone:PostLineageEvent"]
+        actions = {a for s in statements(document) for a in s["Action"]}
+        assert actions == {
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+            "s3:PutObject",
+            "datazone:PostLineageEvent",
+        }
 
 
 # Runs a handler file in a fresh interpreter, as the Lambda runtime loads it, on the

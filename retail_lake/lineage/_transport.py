@@ -76,9 +76,14 @@ class LakeTransport(Transport):
 
 
 def build_transport(
-    setting: str, storage: LakeStorage, region: str | None = None
+    setting: str, storage: LakeStorage, region: str | None = None, *, bounded: bool = False
 ) -> Transport | None:
-    """The transport a ``lineage`` setting names; ``None`` for ``off``."""
+    """The transport a ``lineage`` setting names; ``None`` for ``off``.
+
+    ``bounded`` is for callers on a deadline (the order channel's Lambdas): an HTTP
+    endpoint that does not answer costs seconds, not openlineage's default retries
+    with backoff, which could outlast the Lambda's timeout and so fail the order path.
+    """
     problem = check_lineage_setting(setting)
     if problem:
         raise ValueError(problem)
@@ -89,6 +94,11 @@ def build_transport(
     if setting.startswith(("http://", "https://")):
         from openlineage.client.transport.http import HttpConfig, HttpTransport
 
+        if bounded:
+            from openlineage.client.transport.http_common import DEFAULT_RETRY_CONFIG
+
+            retry = {**DEFAULT_RETRY_CONFIG, "total": 1, "backoff_factor": 0.1}
+            return HttpTransport(HttpConfig(url=setting, timeout=2.0, retry=retry))
         return HttpTransport(HttpConfig(url=setting))
     from openlineage.client.transport.amazon_datazone import (
         AmazonDataZoneConfig,

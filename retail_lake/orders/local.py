@@ -12,7 +12,7 @@
    Firehose transform (the local stand-in for DynamoDB stream → Firehose).
 
 Nothing is lost: orders in = orders stored + orders dead-lettered, checked before
-returning.
+returning. Each write emits OpenLineage events (:mod:`retail_lake.lineage._orders`).
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from retail_lake.lineage._orders import OrderLineage, new_run_id
 from retail_lake.orders.batch import DEFAULT_MAX_ORDERS, InvalidBatchError, decode_document
 from retail_lake.orders.dead_letters import DeadLetter, JsonLinesDeadLetters
 from retail_lake.orders.events import inspect_batch_event, validate_order_event
+from retail_lake.orders.lineage import local_order_lineage, redrive_with_lineage
 from retail_lake.orders.local_store import Clock, LocalOrderStore, _utc_now
 from retail_lake.orders.model import Order
-from retail_lake.orders.redrive import redrive
 from retail_lake.orders.validation import InvalidOrderError
 from retail_lake.storage import layout, open_storage
 
@@ -58,15 +59,39 @@ def ingest_file(
     *,
     max_orders: int = DEFAULT_MAX_ORDERS,
     clock: Clock = _utc_now,
+    lineage: str = "lake",
 ) -> IngestSummary:
     """Run one order batch file through the channel into a local lake.
 
     A file outside ``landing/orders/`` is first copied there, as uploading it to
     the bucket would. A rejected batch is not an exception: it is dead-lettered
     and reported in ``batch_rejected`` (the CLI should exit non-zero on it).
+    ``lineage`` is the setting of that name: the batch is one ``ingest_batch`` run
+    (START, then COMPLETE, or FAIL for a rejected batch or an error) and each flush
+    of the change stream one ``capture_changes`` run.
     """
     root = str(lake_root)
     source = _land(root, Path(path))
+    emitter = local_order_lineage(root, lineage)
+    run_id = new_run_id()
+    if emitter:
+        emitter.ingest_started(run_id, source)
+    try:
+        summary = _ingest(root, source, max_orders, clock, emitter)
+    except Exception as exc:
+        if emitter:
+            emitter.ingest_failed(run_id, source, exc)
+        raise
+    if emitter and summary.batch_rejected:
+        emitter.ingest_failed(run_id, source, f"InvalidBatch: {summary.batch_rejected}", 1)
+    elif emitter:
+        emitter.ingest_completed(run_id, source, summary.stored, summary.dead_lettered)
+    return summary
+
+
+def _ingest(
+    root: str, source: str, max_orders: int, clock: Clock, emitter: OrderLineage | None
+) -> IngestSummary:
     storage = open_storage(root)
     dead_letters = JsonLinesDeadLetters(root)
     try:
@@ -89,7 +114,7 @@ def ingest_file(
                 continue
             ops[store.put(Order.from_plain(validated["order"]))] += 1
         dead_letters.send_many(rejects)
-        changes = store.flush()
+        changes = flush_changes(store, emitter)
     stored = sum(ops.values())
     summary = IngestSummary(
         source=source,
@@ -106,20 +131,43 @@ def ingest_file(
     return summary
 
 
-def redrive_local(lake_root: str | Path, *, clock: Clock = _utc_now) -> dict[str, Any]:
+def flush_changes(store: LocalOrderStore, emitter: OrderLineage | None) -> str | None:
+    """Flush the store's change stream, as one ``capture_changes`` run when there is
+    anything to write (Firehose's buffer, locally)."""
+    pending = store.pending()
+    if emitter is None or not pending:
+        return store.flush()
+    run_id = new_run_id()
+    emitter.changes_started(run_id)
+    try:
+        written = store.flush()
+    except Exception as exc:
+        emitter.changes_failed(run_id, exc)
+        raise
+    emitter.changes_completed(run_id, pending)
+    return written
+
+
+def redrive_local(
+    lake_root: str | Path, *, clock: Clock = _utc_now, lineage: str = "lake"
+) -> dict[str, Any]:
     """Redrive ``_control/dead_letters.jsonl`` into the local store; flushes its changes."""
     root = str(lake_root)
+    emitter = local_order_lineage(root, lineage)
     with LocalOrderStore(root, clock=clock) as store:
-        summary = redrive(JsonLinesDeadLetters(root), store).to_dict()
-        summary["changes_file"] = store.flush()
+        summary = redrive_with_lineage(JsonLinesDeadLetters(root), store, emitter).to_dict()
+        summary["changes_file"] = flush_changes(store, emitter)
     return summary
 
 
-def delete_order(lake_root: str | Path, order_id: str, *, clock: Clock = _utc_now) -> bool:
+def delete_order(
+    lake_root: str | Path, order_id: str, *, clock: Clock = _utc_now, lineage: str = "lake"
+) -> bool:
     """Delete one order from the local table (a REMOVE change); False if it was absent."""
-    with LocalOrderStore(str(lake_root), clock=clock) as store:
+    root = str(lake_root)
+    with LocalOrderStore(root, clock=clock) as store:
         removed = store.delete(order_id)
-        store.flush()
+        flush_changes(store, local_order_lineage(root, lineage) if removed else None)
     return removed
 
 
