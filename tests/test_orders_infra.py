@@ -214,6 +214,14 @@ def test_lambdas_may_write_only_their_lineage_events(template):
         }
 
 
+def test_the_root_stack_hands_its_lineage_setting_to_the_orders_stack():
+    root, matches = decode_str((REPO / "cloudformation" / "retail_lake.yaml").read_text("utf-8"))
+    assert not matches, matches
+    orders = root["Resources"]["OrdersStack"]["Properties"]["Parameters"]
+    assert orders["Lineage"] == {"Ref": "Lineage"}
+    assert root["Parameters"]["Lineage"]["Default"] == "lake"
+
+
 # Runs a handler file in a fresh interpreter, as the Lambda runtime loads it, on the
 # events read from stdin; prints each result, or the error class name and message.
 _RUN_HANDLER = """
