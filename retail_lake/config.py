@@ -48,6 +48,7 @@ class Settings:
     notifier: Backend = "local"
     catalog: Backend = "local"
     query: Backend = "local"
+    metrics: Backend = "local"
     region: str = "us-east-1"
     glue_database: str = "retail_lake"
     tracker_table: str = "retail_lake_tracker"
@@ -105,6 +106,9 @@ def _strip_url_credentials(url: str) -> str:
     return re.sub(r"(?i)(password|pwd)=[^&;]*", r"\1=***", url)
 
 
+PORTS = ("tracker", "notifier", "catalog", "query", "metrics")
+"""Settings that pick a port's adapter: ``aws`` or ``local``."""
+
 _INT_FIELDS = {"jdbc_partitions", "lookback_days", "shuffle_partitions"}
 _ENV_PREFIX = "RETAIL_LAKE_"
 
@@ -139,7 +143,7 @@ def build_settings(
         lake = os.path.abspath(lake)
     merged["lake"] = lake.rstrip("/")
     default_backend = "aws" if lake.startswith("s3://") else "local"
-    for port in ("tracker", "notifier", "catalog", "query"):
+    for port in PORTS:
         merged.setdefault(port, default_backend)
     for name in _INT_FIELDS & merged.keys():
         try:
@@ -167,7 +171,7 @@ def _check(settings: Settings) -> None:
         )
     if settings.source not in SOURCES:
         raise ConfigError(f"source must be one of {', '.join(SOURCES)}, got {settings.source!r}")
-    for port in ("tracker", "notifier", "catalog", "query"):
+    for port in PORTS:
         if getattr(settings, port) not in ("local", "aws"):
             raise ConfigError(f"{port} backend must be local or aws")
     if settings.platform in ("glue", "emr") and not settings.on_s3:

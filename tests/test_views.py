@@ -231,3 +231,50 @@ def test_data_quality_daily(tmp_path):
         " ORDER BY load_date"
     )
     assert rows(rerun) == [(D(2024, 1, 2), 3), (D(2024, 1, 3), 0)]
+
+
+def test_data_quality_daily_shows_the_gates_breached(tmp_path):
+    """Per file: the gates breached on it or on its whole dataset, and halted loads."""
+    import json
+
+    from retail_lake.catalog.quality import write_validation_counts
+    from retail_lake.storage import layout
+
+    def gate(name, file, action, scope="dataset"):
+        return {"gate": name, "file": file, "action": action, "scope": scope, "figure": 1.0}
+
+    files = {
+        f"landing/store_sales/2024-01-02/{n}.csv": {
+            "rows_in": 10,
+            "valid": 10 - bad,
+            "quarantined": bad,
+            "reasons": {"bad_type": bad} if bad else {},
+        }
+        for n, bad in ((101, 5), (102, 0))
+    }
+    report = _validate_report(
+        "2024-01-02",
+        {"store_sales": files, "store": {"s.csv": files["landing/store_sales/2024-01-02/102.csv"]}},
+    )
+    report["datasets"]["store_sales"]["gates"] = [
+        gate("quarantine_share", "landing/store_sales/2024-01-02/101.csv", "warn", "file"),
+        gate("quarantine_share", "landing/store_sales/2024-01-02/102.csv", None, "file"),
+        gate("quarantine_share", "*", None),
+        gate("volume", "*", "warn"),
+    ]
+    report["datasets"]["store"]["gates"] = [gate("quarantine_share", "s.csv", "halt")]
+    report["datasets"]["store"]["halted"] = True
+    storage = open_storage(str(tmp_path))
+    storage.write_bytes(layout.report(D(2024, 1, 2), "validate"), json.dumps(report).encode())
+    write_validation_counts(storage)
+    publish(DuckDBCatalog(tmp_path), storage)
+
+    frame = DuckDBQuery(tmp_path).sql(
+        "SELECT dataset, source_file, gates_breached, halted FROM v_data_quality_daily"
+        " ORDER BY dataset, source_file"
+    )
+    assert rows(frame) == [
+        ("store", "s.csv", "quarantine_share:halt", True),
+        ("store_sales", "landing/store_sales/2024-01-02/101.csv", "quarantine_share:warn, volume:warn", False),
+        ("store_sales", "landing/store_sales/2024-01-02/102.csv", "volume:warn", False),
+    ]  # fmt: skip

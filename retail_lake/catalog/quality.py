@@ -25,23 +25,37 @@ COUNTS = ("rows_in", "valid", "quarantined")
 :func:`retail_lake.catalog.tables.validation_counts_table`)."""
 
 
+def _breached(gates: list[dict[str, Any]], source_file: str) -> str:
+    """``gate:action`` of each gate breached on this file or on its whole dataset."""
+    hits = [
+        f"{g['gate']}:{g['action']}"
+        for g in gates
+        if g.get("action") and (g.get("scope") == "dataset" or g.get("file") == source_file)
+    ]
+    return ", ".join(dict.fromkeys(hits))
+
+
 def count_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per dataset and file of a validate report, every reason a column."""
+    """One row per dataset and file of a validate report, every reason a column, with the
+    gates breached on the file or its dataset and whether the dataset's load was halted."""
     day = report["business_date"]
     out = []
     for name, outcome in sorted(report.get("datasets", {}).items()):
+        gates = outcome.get("gates", [])
         for source_file, counts in sorted(outcome.get("files", {}).items()):
             row: dict[str, Any] = {"load_date": day, "dataset": name, "source_file": source_file}
             row.update({key: int(counts.get(key, 0)) for key in COUNTS})
             reasons = counts.get("reasons", {})
             row.update({reason: int(reasons.get(reason, 0)) for reason in RULE_ORDER})
+            row["gates_breached"] = _breached(gates, source_file)
+            row["halted"] = bool(outcome.get("halted", False))
             out.append(row)
     return out
 
 
 def _report_days(storage: LakeStorage) -> list[dt.date]:
     days = []
-    for name in storage.list_dirs(f"{layout.CONTROL}/reports"):
+    for name in storage.list_dirs(layout.reports_dir()):
         try:
             day = dt.date.fromisoformat(name)
         except ValueError:

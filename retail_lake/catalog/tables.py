@@ -111,10 +111,13 @@ def validation_counts_table() -> TableSpec:
             ("source_file", _STRING),
             *((name, integer) for name in ("rows_in", "valid", "quarantined")),
             *((reason, integer) for reason in RULE_ORDER),
+            ("gates_breached", _STRING),
+            ("halted", parse_type("bool")),
         ),
         format="json",
-        description="Rows in, valid, quarantined and rejected rows per reason, per load "
-        "date, dataset and source file, from the validate reports.",
+        description="Rows in, valid, quarantined and rejected rows per reason, the quality "
+        "gates breached and whether the load was halted, per load date, dataset and source "
+        "file, from the validate reports.",
     )
 
 

@@ -12,6 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from retail_lake.contracts._gates import GateDeclarationError, Gates, parse_gates
 from retail_lake.contracts._types import ColumnType, parse_type
 
 RULE_ORDER: tuple[str, ...] = (
@@ -74,6 +75,8 @@ class Dataset:
     expected_files: str | None = None
     columns_from: str | None = None
     """For a curated copy of a validated dataset (``dim_store``): its source."""
+    gates: Gates = field(default_factory=Gates)
+    """The quality gates validate applies to each load of this dataset."""
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -117,7 +120,12 @@ class Dataset:
         return {c.name: c.type.athena() for c in self.columns if c.name in self.partition_by}
 
 
-def _dataset(name: str, body: dict[str, Any], raw: dict[str, dict[str, Any]]) -> Dataset:
+def _dataset(
+    name: str,
+    body: dict[str, Any],
+    raw: dict[str, dict[str, Any]],
+    default_gates: dict[str, dict[str, Any]] | None = None,
+) -> Dataset:
     source = body
     if "columns_from" in body:
         source = raw[body["columns_from"]]
@@ -155,7 +163,17 @@ def _dataset(name: str, body: dict[str, Any], raw: dict[str, dict[str, Any]]) ->
         "mysql_indexes",
         "expected_files",
         "columns_from",
+        "gates",
     }
+    # Gates judge the loads validate reads: datasets with a raw zone.
+    judged = bool(body.get("raw_path")) and body["kind"] in ("dimension", "fact")
+    if "gates" in body and not judged:
+        raise ContractError(f"dataset {name!r}: only datasets validate reads have gates")
+    try:
+        defaults = (default_gates or {}).get(body["kind"], {}) if judged else {}
+        gates = parse_gates(f"dataset {name!r}", defaults, body.get("gates", {}))
+    except GateDeclarationError as exc:
+        raise ContractError(str(exc)) from None
     return Dataset(
         name=name,
         zone=body["zone"],
@@ -175,6 +193,7 @@ def _dataset(name: str, body: dict[str, Any], raw: dict[str, dict[str, Any]]) ->
         mysql_indexes=tuple(tuple(i) for i in body.get("mysql_indexes", [])),
         expected_files=body.get("expected_files"),
         columns_from=body.get("columns_from"),
+        gates=gates,
         extra={k: v for k, v in body.items() if k not in consumed},
     )
 
@@ -220,7 +239,8 @@ def contract_hash(document: dict[str, Any]) -> str:
 def load_registry(text: str) -> Registry:
     document = tomllib.loads(text)
     raw = document["datasets"]
-    datasets = {name: _dataset(name, body, raw) for name, body in raw.items()}
+    default_gates = document.get("gates", {})
+    datasets = {name: _dataset(name, body, raw, default_gates) for name, body in raw.items()}
     return Registry(document["version"], contract_hash(document), datasets)
 
 

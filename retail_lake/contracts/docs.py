@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from retail_lake import resources
-from retail_lake.contracts import contracts
+from retail_lake.contracts import Dataset, contracts
+from retail_lake.contracts._gates import GATE_NAMES
 
 TARGET_NAME = "docs/datasets.md"
 
@@ -18,6 +19,28 @@ TARGET_NAME = "docs/datasets.md"
 def target() -> Path:
     """``docs/datasets.md`` of the source checkout (the docs are not part of the package)."""
     return resources.require_checkout("python -m retail_lake.contracts.docs") / TARGET_NAME
+
+
+def _gates_line(ds: Dataset) -> str:
+    """The dataset's quality gates, e.g. ``volume warns at 5x``; empty without gates."""
+    parts = []
+    for gate in GATE_NAMES:
+        limits = ds.gates.limits(gate)
+        unit = "x" if gate == "volume" else ""
+        shown = [
+            f"{verb} at {value:g}{unit}" if unit else f"{verb} at {value:.0%}"
+            for verb, value in (("warns", limits.warn_at), ("halts", limits.halt_at))
+            if value is not None
+        ]
+        if shown:
+            extra = (
+                f" (median of the last {ds.gates.volume_history} loads, from"
+                f" {ds.gates.volume_min_history} on)"
+                if gate == "volume"
+                else ""
+            )
+            parts.append(f"`{gate}` {' and '.join(shown)}{extra}")
+    return f"Quality gates: {'; '.join(parts)}." if parts else ""
 
 
 def render() -> str:
@@ -41,9 +64,11 @@ def render() -> str:
             facts.append(f"delivered as `{ds.landing_path}`")
         if ds.expected_files:
             facts.append(f"expected files: {ds.expected_files}")
+        lines += ["; ".join(facts) + ".", ""]
+        gates = _gates_line(ds)
+        if gates:
+            lines += [gates, ""]
         lines += [
-            "; ".join(facts) + ".",
-            "",
             "| column | type | rules | notes |",
             "|---|---|---|---|",
         ]

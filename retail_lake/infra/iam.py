@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from retail_lake.infra._common import JOB_ZONES, READ_ONLY_ZONES, arn, artifact_key, statement
+from retail_lake.metrics._port import NAMESPACE as METRICS_NAMESPACE
 
 LAKE_BUCKET = {"Fn::Sub": "arn:${AWS::Partition}:s3:::${LakeBucket}"}
 
@@ -194,6 +195,14 @@ def job_policy(platform: str, jdbc: bool) -> dict[str, Any]:
             "SendFailureAlert",
             ["ses:SendEmail", "ses:SendRawEmail"],
             arn("ses", "identity/${AlertSender}"),
+        ),
+        # Validate publishes its quality-gate figures; PutMetricData has no
+        # resource-level permissions, so the condition keeps the role to that namespace.
+        statement(
+            "DataQualityMetrics",
+            ["cloudwatch:PutMetricData"],
+            "*",
+            Condition={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}},
         ),
     ]
     if platform == "glue":

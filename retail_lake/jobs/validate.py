@@ -23,6 +23,7 @@ from pyspark.sql import types as T
 from retail_lake.contracts import Dataset, contracts, dataset
 from retail_lake.jobs import _io
 from retail_lake.jobs.ingest import raw_schema
+from retail_lake.jobs.validate_gates import GateHalt, judge_loads, volume_history
 from retail_lake.jobs.validate_report import (
     DatasetOutcome,
     ValidateReport,
@@ -30,6 +31,7 @@ from retail_lake.jobs.validate_report import (
     account_files,
 )
 from retail_lake.storage import LakeStorage, layout
+from retail_lake.transforms.key_loss import key_loss_counts
 from retail_lake.transforms.restate import merge_restated
 from retail_lake.transforms.rules import (
     LOAD_DATE,
@@ -74,8 +76,9 @@ class _Dimensions:
         self._spark, self._storage = spark, storage
         self._keys: dict[str, DataFrame] = {}
 
-    def remember(self, name: str, stored: DataFrame, valid: DataFrame) -> None:
-        self._keys[name] = reference_keys(name, stored, valid).localCheckpoint(eager=True)
+    def remember(self, name: str, keys: DataFrame) -> None:
+        """``keys``: :func:`reference_keys` of the stored dimension and its merged loads."""
+        self._keys[name] = keys.localCheckpoint(eager=True)
 
     def keys(self, name: str) -> DataFrame:
         if name not in self._keys:
@@ -123,14 +126,15 @@ def _merge_into_validated(
     valid: DataFrame,
     loads: Sequence[str],
     touched: Sequence[str],
-    dimensions: _Dimensions,
+    stored: DataFrame,
 ) -> None:
+    """Apply the valid rows of ``loads`` (those the gates let through) to ``validated/``."""
     schema = validated_schema(ds)
     target = layout.validated_dir(ds.name)
     if ds.business_date is None:  # a dimension: one current table
-        existing = _io.read_parquet(spark, storage, target, schema)
-        dimensions.remember(ds.name, existing, valid)
-        merged = merge_restated(existing, valid, ds.key, loads)
+        if not loads:
+            return
+        merged = merge_restated(stored, valid, ds.key, loads)
         _io.replace_dataset(merged.select(*schema.fieldNames()), storage, target)
         return
     if not touched:
@@ -142,6 +146,16 @@ def _merge_into_validated(
     )
 
 
+def _key_losses(
+    ds: Dataset, known: DataFrame, valid: DataFrame, loads: Sequence[str]
+) -> dict[str, tuple[int, int]]:
+    limits = ds.gates.key_loss
+    if ds.business_date is not None or (limits.warn_at is None and limits.halt_at is None):
+        return {}
+    counts = key_loss_counts(known, valid, ds.key[0], loads).collect()
+    return {str(row[LOAD_DATE]): (row["had"], row["lost"]) for row in counts}
+
+
 def validate_dataset(
     spark: SparkSession,
     storage: LakeStorage,
@@ -149,8 +163,14 @@ def validate_dataset(
     days: Sequence[dt.date],
     previous: dict[str, Any],
     dimensions: _Dimensions,
+    history: list[int],
 ) -> dict[str, DatasetOutcome]:
-    """Validate every load of ``days`` that delivered ``ds``; the outcome per load."""
+    """Validate every load of ``days`` that delivered ``ds``; the outcome per load.
+
+    The gates are judged on each load before anything is merged: a load that halts
+    still has its rejects written to ``quarantine/``, but its valid rows are left out
+    of ``validated/`` (and of the keys facts are checked against).
+    """
     loads = [d.isoformat() for d in days if storage.list_files(layout.raw_partition(ds.name, d))]
     for day in days:
         if day.isoformat() not in loads:  # nothing delivered: no rejects either
@@ -165,14 +185,32 @@ def validate_dataset(
     checked = with_reject_reason(raw, ds, references).cache()
     try:
         counts = account_files(checked, raw)
-        outcomes = {load: DatasetOutcome(files=counts.get(load, {})) for load in loads}
         valid = valid_rows(checked, ds, F.col(LOAD_DATE))
-        touched: list[str] = []
-        if ds.business_date:
-            stored = _io.read_parquet(
-                spark, storage, layout.validated_dir(ds.name), validated_schema(ds)
+        stored = _io.read_parquet(
+            spark, storage, layout.validated_dir(ds.name), validated_schema(ds)
+        )
+        known = reference_keys(ds.name, stored, valid) if ds.business_date is None else None
+        key_losses = _key_losses(ds, known, valid, loads) if known is not None else {}
+        judged = judge_loads(
+            ds, {load: counts.get(load, {}) for load in loads}, history, key_losses
+        )
+        halted = [load for load in loads if any(r.action == "halt" for r in judged[load])]
+        outcomes = {
+            load: DatasetOutcome(
+                files=counts.get(load, {}), gates=judged[load], halted=load in halted
             )
-            for load, dates in _touched_dates(stored, valid, ds, loads, previous).items():
+            for load in loads
+        }
+        merged = [load for load in loads if load not in halted]
+        if halted:
+            valid = valid.filter(F.col(LOAD_DATE).isin(*merged) if merged else F.lit(False))
+            if known is not None:
+                known = reference_keys(ds.name, stored, valid)
+        if known is not None:
+            dimensions.remember(ds.name, known)
+        touched: list[str] = []
+        if ds.business_date and merged:
+            for load, dates in _touched_dates(stored, valid, ds, merged, previous).items():
                 outcomes[load].touched_dates = dates
                 touched.extend(dates)
         _io.replace_partitions(
@@ -182,24 +220,35 @@ def validate_dataset(
             LOAD_DATE,
             loads,
         )
-        _merge_into_validated(spark, storage, ds, valid, loads, sorted(set(touched)), dimensions)
+        _merge_into_validated(spark, storage, ds, valid, merged, sorted(set(touched)), stored)
     finally:
         checked.unpersist()
     return outcomes
 
 
 def run(spark: SparkSession, storage: LakeStorage, days: Sequence[dt.date]) -> ValidateRun:
-    """Validate every dataset delivered for the loads ``days``; idempotent for a rerun."""
+    """Validate every dataset delivered for the loads ``days``; idempotent for a rerun.
+
+    Raises :class:`GateHalt` after every dataset is validated and every report
+    written when a gate halted a load; gates that only warn are in the result.
+    """
     days = sorted(set(days))
     previous = {d.isoformat(): _io.read_json(storage, layout.report(d, "validate")) for d in days}
     reports = {d.isoformat(): ValidateReport(d) for d in days}
     dimensions = _Dimensions(spark, storage)
+    earlier_reports: dict[str, dict[str, Any]] = {}
     for ds in contracts().validated():
+        history = volume_history(storage, ds, days[0], earlier_reports)
         for load, outcome in validate_dataset(
-            spark, storage, ds, days, previous, dimensions
+            spark, storage, ds, days, previous, dimensions, history
         ).items():
             reports[load].datasets[ds.name] = outcome
             log.info("validate %s %s: %s %s", load, ds.name, outcome.totals, outcome.reasons())
     for report in reports.values():
         _io.write_json(storage, layout.report(report.day, "validate"), report.as_dict())
-    return ValidateRun(list(reports.values()))
+    result = ValidateRun(list(reports.values()))
+    for breach in result.breaches:
+        log.warning("quality gate: %s", breach.describe())
+    if any(b.action == "halt" for b in result.breaches):
+        raise GateHalt(result.breaches, result)
+    return result

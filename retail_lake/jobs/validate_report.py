@@ -15,6 +15,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from retail_lake.contracts import RULE_ORDER
+from retail_lake.jobs.validate_gates import GateResult
 from retail_lake.transforms.rules import LOAD_DATE, REASON, SOURCE_FILE
 
 _ROWS_IN = "__rows_in"
@@ -28,6 +29,10 @@ class AccountingError(RuntimeError):
 class DatasetOutcome:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     touched_dates: list[str] = field(default_factory=list)
+    gates: list[GateResult] = field(default_factory=list)
+    """Every gate judged on this load, passed or breached."""
+    halted: bool = False
+    """A gate halted the load: its valid rows were not merged."""
 
     @property
     def totals(self) -> dict[str, int]:
@@ -61,6 +66,8 @@ class ValidateReport:
                     "totals": o.totals,
                     "reasons": o.reasons(),
                     "touched_dates": o.touched_dates,
+                    "gates": [g.as_dict() for g in o.gates],
+                    "halted": o.halted,
                 }
                 for name, o in self.datasets.items()
             },
@@ -72,6 +79,14 @@ class ValidateRun:
     """The outcome of one validate step over a range of loads: one report per load."""
 
     reports: list[ValidateReport]
+
+    @property
+    def gate_results(self) -> list[GateResult]:
+        return [g for r in self.reports for o in r.datasets.values() for g in o.gates]
+
+    @property
+    def breaches(self) -> list[GateResult]:
+        return [g for g in self.gate_results if g.breached]
 
     def as_dict(self) -> dict[str, Any]:
         return {"loads": [r.as_dict() for r in self.reports]}

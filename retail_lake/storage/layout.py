@@ -63,8 +63,12 @@ def staging_dir(run_id: str) -> str:
     return f"{CONTROL}/staging/{run_id}"
 
 
+def reports_dir() -> str:
+    return f"{CONTROL}/reports"
+
+
 def report(day: dt.date, step: str) -> str:
-    return f"{CONTROL}/reports/{day.isoformat()}/{step}.json"
+    return f"{reports_dir()}/{day.isoformat()}/{step}.json"
 
 
 def lineage_dir(day: dt.date) -> str:
@@ -80,6 +84,11 @@ def validation_counts_dir() -> str:
 def validation_counts(day: dt.date) -> str:
     """Per-file validation counts of the load of ``day``, flattened from its validate report."""
     return f"{validation_counts_dir()}/{day.isoformat()}.jsonl"
+
+
+def metrics(day: str, name: str) -> str:
+    """Metric values about the loads of business date ``day`` (local metrics adapter)."""
+    return f"{CONTROL}/metrics/{day}/{name}.jsonl"
 
 
 def tracker_db() -> str:

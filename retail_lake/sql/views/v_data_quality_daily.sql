@@ -1,6 +1,8 @@
 -- Data quality per load date, dataset and source file: rows delivered, valid,
--- quarantined, the quarantine rate and the rejected rows per reason (the
--- validation rules in their order). Source: validation_counts, the validate
+-- quarantined, the quarantine rate, the rejected rows per reason (the
+-- validation rules in their order), the quality gates breached on the file or its
+-- dataset (`gate:action`, comma-separated, empty when none) and whether the
+-- dataset's load was halted (not merged). Source: validation_counts, the validate
 -- step's per-file accounting (rows in = valid + quarantined), registered by the
 -- catalog step from the validate reports; rows in cannot be counted from the
 -- quarantine or validated tables alone.
@@ -22,5 +24,7 @@ SELECT
     unknown_date,
     unknown_store,
     unknown_product,
-    duplicate_key
+    duplicate_key,
+    gates_breached,
+    halted
 FROM validation_counts
