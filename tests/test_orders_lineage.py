@@ -299,3 +299,45 @@ def test_the_sqs_redrive_emits_its_run_on_the_aws_datasets(aws, lambda_env):
     assert kinds([start, done]) == [("redrive", "START"), ("redrive", "COMPLETE")]
     assert [d["name"] for d in done["inputs"]] == ["orders-dlq"]
     assert [(d["name"], rows(d)) for d in done["outputs"]] == [("table/orders", 1)]
+
+
+# The Lambda zips carry retail_lake but no third-party module: a handler must run, and
+# log, when openlineage-python cannot be imported.
+_WITHOUT_OPENLINEAGE = """
+import json, logging, runpy, sys
+sys.modules["openlineage"] = None  # import openlineage... now raises ImportError
+logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
+handler = runpy.run_path(sys.argv[1])["handler"]
+print(json.dumps(handler(json.load(sys.stdin), None)))
+"""
+
+
+def test_a_lambda_without_openlineage_installed_still_validates(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.orders_support import REPO
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "RETAIL_LAKE_LINEAGE": "lake",
+        "RETAIL_LAKE_LAKE": str(tmp_path),
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    event = {"batch": {"orders": [order("A")]}, "lineage": {"run": EXECUTION, "source": SOURCE}}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _WITHOUT_OPENLINEAGE,
+            str(REPO / "lambdas/validate_order/handler.py"),
+        ],
+        input=json.dumps(event),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        env=env,
+    )
+    assert json.loads(done.stdout)["count"] == 1
+    assert "no lineage for this invocation" in done.stderr

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import traceback
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,10 +121,6 @@ def aws_datasets(
         changes=_changes(naming),
         change_errors=_lake(naming, FIREHOSE_ERRORS, "errors", "order_changes", ()),
     )
-
-
-def new_run_id() -> str:
-    return str(uuid.uuid4())
 
 
 @dataclass

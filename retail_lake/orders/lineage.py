@@ -2,27 +2,40 @@
 Lambda's environment on AWS (:mod:`retail_lake.lineage._orders` has the events).
 
 Building never fails the caller: a ``lineage`` setting that cannot be used is
-logged and the channel runs without lineage, as a daily step would.
+logged and the channel runs without lineage, as a daily step would. The lineage
+modules (and openlineage-python under them) are imported only here, inside the
+builders: a Lambda zip carries the ``retail_lake`` package but no third-party
+module, and without openlineage-python on its path the order path must still run,
+only without lineage.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from retail_lake.lineage._naming import Naming, duckdb_catalog_namespace
-from retail_lake.lineage._orders import OrderLineage, aws_datasets, local_datasets
-from retail_lake.lineage._transport import build_transport
+if TYPE_CHECKING:
+    from retail_lake.lineage._orders import OrderLineage
 
 log = logging.getLogger(__name__)
 
 
+def new_run_id() -> str:
+    return str(uuid.uuid4())
+
+
 def local_order_lineage(lake_root: str, setting: str = "lake") -> OrderLineage | None:
     """The local channel's lineage (``None`` for ``off`` or a setting that cannot be used)."""
-    from retail_lake.storage import open_storage
-
+    if setting == "off":
+        return None
     try:
+        from retail_lake.lineage._naming import Naming, duckdb_catalog_namespace
+        from retail_lake.lineage._orders import OrderLineage, local_datasets
+        from retail_lake.lineage._transport import build_transport
+        from retail_lake.storage import open_storage
+
         transport = build_transport(setting, open_storage(lake_root), bounded=True)
     except Exception:
         log.exception("no lineage for the order channel: lineage %r cannot be used", setting)
@@ -48,6 +61,9 @@ def lambda_order_lineage(
         return None
     try:
         from retail_lake.config import build_settings
+        from retail_lake.lineage._naming import Naming
+        from retail_lake.lineage._orders import OrderLineage, aws_datasets
+        from retail_lake.lineage._transport import build_transport
         from retail_lake.storage import open_storage
 
         settings = build_settings({}, env=environ)
@@ -116,7 +132,6 @@ def firehose_transform(event: dict[str, Any], emitter: OrderLineage | None) -> d
     what the transform handed over: ``Ok`` records become lines of
     ``raw/order_changes``, ``ProcessingFailed`` ones go under Firehose's error prefix.
     """
-    from retail_lake.lineage._orders import new_run_id
     from retail_lake.orders.changes import transform_firehose_event
 
     if emitter is None:
@@ -148,7 +163,6 @@ def settings_order_lineage(settings: Any, boto3_session: Any = None) -> OrderLin
 
 def redrive_with_lineage(queue: Any, sink: Any, emitter: OrderLineage | None) -> Any:
     """:func:`retail_lake.orders.redrive.redrive` as one ``redrive`` run."""
-    from retail_lake.lineage._orders import new_run_id
     from retail_lake.orders.redrive import redrive
 
     run_id = new_run_id()

@@ -20,17 +20,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from retail_lake.lineage._orders import OrderLineage, new_run_id
 from retail_lake.orders.batch import DEFAULT_MAX_ORDERS, InvalidBatchError, decode_document
 from retail_lake.orders.dead_letters import DeadLetter, JsonLinesDeadLetters
 from retail_lake.orders.events import inspect_batch_event, validate_order_event
-from retail_lake.orders.lineage import local_order_lineage, redrive_with_lineage
+from retail_lake.orders.lineage import local_order_lineage, new_run_id, redrive_with_lineage
 from retail_lake.orders.local_store import Clock, LocalOrderStore, _utc_now
 from retail_lake.orders.model import Order
 from retail_lake.orders.validation import InvalidOrderError
 from retail_lake.storage import layout, open_storage
+
+if TYPE_CHECKING:
+    from retail_lake.lineage._orders import OrderLineage
 
 
 class ChannelError(RuntimeError):
