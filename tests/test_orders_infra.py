@@ -220,6 +220,18 @@ def test_the_root_stack_hands_its_lineage_setting_to_the_orders_stack():
     orders = root["Resources"]["OrdersStack"]["Properties"]["Parameters"]
     assert orders["Lineage"] == {"Ref": "Lineage"}
     assert root["Parameters"]["Lineage"]["Default"] == "lake"
+    assert orders["LineageLayerArn"] == {"Ref": "LineageLayerArn"}
+
+
+def test_the_lambdas_get_the_lineage_layer_when_one_is_given(template):
+    assert template["Conditions"]["HasLineageLayer"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "LineageLayerArn"}, ""]}]
+    }
+    for name in ("ValidateOrderFunction", "OrderStreamTransformFunction"):
+        layers = template["Resources"][name]["Properties"]["Layers"]
+        assert layers == {
+            "Fn::If": ["HasLineageLayer", [{"Ref": "LineageLayerArn"}], {"Ref": "AWS::NoValue"}]
+        }
 
 
 # Runs a handler file in a fresh interpreter, as the Lambda runtime loads it, on the
