@@ -24,6 +24,7 @@ LAKE = "s3://lake-bucket/lake"
 DLQ_URL = f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/orders-dlq"
 EXECUTION = f"arn:aws:states:us-east-1:{ACCOUNT}:execution:order-events:run-1"
 SOURCE = "s3://lake-bucket/lake/landing/orders/b.json"
+CHANGES_RUN = [("capture_changes", "START"), ("capture_changes", "COMPLETE")]
 
 
 class LambdaContext:
@@ -65,8 +66,7 @@ def test_a_local_batch_emits_ingest_and_change_runs_with_counts(tmp_path, lake_d
     all_events = events(open_storage(str(lake_dir)))
     assert kinds(all_events) == [
         ("ingest_batch", "START"),
-        ("capture_changes", "START"),
-        ("capture_changes", "COMPLETE"),
+        *CHANGES_RUN,
         ("ingest_batch", "COMPLETE"),
     ]
     namespace = f"file://{lake_dir}"
@@ -144,12 +144,7 @@ def test_redrive_emits_its_run_with_the_orders_written(tmp_path, lake_dir):
 
     assert redrive_local(lake_dir)["written"] == 1
     all_events = events(open_storage(str(lake_dir)))
-    assert kinds(all_events) == [
-        ("redrive", "START"),
-        ("redrive", "COMPLETE"),
-        ("capture_changes", "START"),
-        ("capture_changes", "COMPLETE"),
-    ]
+    assert kinds(all_events) == [("redrive", "START"), ("redrive", "COMPLETE"), *CHANGES_RUN]
     done = all_events[1]
     assert [d["name"] for d in done["inputs"]] == ["_control/dead_letters.jsonl"]
     assert [(d["name"], rows(d)) for d in done["outputs"]] == [("_control/orders.sqlite", 1)]
