@@ -41,9 +41,9 @@ class LocalRun:
 
 
 def _extract(run: LocalRun, days: Sequence[dt.date]) -> Any:
-    from retail_lake.jobs import extract_step
+    from retail_lake.jobs import extract
 
-    return extract_step.run(run.spark, run.storage, run.settings, days, tracker=run.tracker)
+    return extract.run(run.spark, run.storage, run.settings, days, tracker=run.tracker)
 
 
 def _validate(run: LocalRun, days: Sequence[dt.date]) -> Any:

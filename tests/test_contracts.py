@@ -15,7 +15,7 @@ from retail_lake.config import build_settings
 from retail_lake.contracts import RULE_ORDER, contracts, contracts_overridden, dataset
 from retail_lake.contracts._model import _shipped
 from retail_lake.jobs.errors import StepError
-from retail_lake.jobs.ingest import raw_schema
+from retail_lake.jobs.extract_files import raw_schema
 from retail_lake.jobs.validate import validated_schema
 from retail_lake.pipeline import run_pipeline
 from retail_lake.storage import layout

@@ -19,8 +19,8 @@ from pyspark.sql import functions as F
 from retail_lake.config import build_settings
 from retail_lake.contracts import dataset
 from retail_lake.generator import generate, load_mysql
-from retail_lake.jobs import _io, extract
-from retail_lake.jobs.extract import RetryPolicy
+from retail_lake.jobs import _io, extract_mysql
+from retail_lake.jobs.extract_mysql import RetryPolicy
 from retail_lake.pipeline import run_pipeline
 from retail_lake.storage import layout, open_storage
 from retail_lake.tracker import open_tracker
@@ -92,7 +92,7 @@ def test_killed_before_the_watermark_commit_rerun_has_no_duplicates_and_no_gaps(
     storage, tracker = open_storage(str(lake)), open_tracker(settings)
 
     def run(day, tracker=tracker):
-        return extract.run(
+        return extract_mysql.run(
             spark, storage, settings, day, tracker=tracker, retry=FAST, tables=["sales"]
         )
 

@@ -330,7 +330,7 @@ def f():
     from retail_lake.pipeline import run_pipeline
 class C:
     async def g(self):
-        import retail_lake.jobs.extract
+        import retail_lake.jobs.extract_mysql
 """
     known = {"pkg", "pkg.sub", "pkg.sub.mod", "pkg.sub.sibling", "pkg.helpers"}
     found = parse_imports("pkg.sub.mod", source, False, known)
@@ -342,7 +342,7 @@ class C:
         ("pkg.helpers", False, False),
         ("retail_lake.cli", False, True),
         ("retail_lake.pipeline", True, False),
-        ("retail_lake.jobs.extract", True, False),
+        ("retail_lake.jobs.extract_mysql", True, False),
     ]
 
 
@@ -352,5 +352,5 @@ def test_the_graph_knows_what_runs_on_import():
     outside = Import("retail_lake.artifacts", "retail_lake.infra.alerts", 1, False, False)
     assert runs_on_import(inside) == ["retail_lake.infra.alerts"]
     assert runs_on_import(outside) == ["retail_lake.infra", "retail_lake.infra.alerts"]
-    assert "retail_lake.jobs.extract" in package_modules()
+    assert "retail_lake.jobs.extract_mysql" in package_modules()
     assert "retail_lake.resources" in package_modules()

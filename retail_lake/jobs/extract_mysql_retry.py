@@ -20,7 +20,7 @@ from retail_lake.source_db import SourceDatabase
 
 # The extract job's logger: retry warnings belong to the job's log, whichever module
 # the loop lives in.
-log = logging.getLogger("retail_lake.jobs.extract")
+log = logging.getLogger("retail_lake.jobs.extract_mysql")
 T = TypeVar("T")
 
 

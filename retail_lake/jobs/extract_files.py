@@ -1,8 +1,11 @@
-"""Ingest: landing CSV files of a range of business dates → ``raw/`` Parquet, as delivered.
+"""The file half of the extract step: landing CSV files of a range of dates → ``raw/``.
 
-Both sources end in the same raw layout: this job for CSV dumps in ``landing/``,
-the extraction job for MySQL/RDS. Raw keeps every value as text so that
-validation, not the reader, decides what is malformed.
+The extract step (:mod:`retail_lake.jobs.extract`) fills ``raw/`` from two kinds of
+source that end in the same raw layout: this module ingests the CSV files in
+``landing/`` as delivered, :mod:`retail_lake.jobs.extract_mysql` reads MySQL/RDS.
+Raw keeps every value as text so that validation, not the reader, decides what is
+malformed. Its report is ``_control/reports/<D>/ingest.json``, next to the MySQL
+half's ``extract.json``.
 """
 
 from __future__ import annotations

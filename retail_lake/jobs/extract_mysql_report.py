@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from retail_lake.jobs.extract_sql import Window
+from retail_lake.jobs.extract_mysql_sql import Window
 
 
 @dataclass
