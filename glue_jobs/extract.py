@@ -14,7 +14,14 @@ from retail_lake.jobs.entry import start_job
 def main(argv: list[str]) -> None:
     job = start_job(argv, "extract")
     job.once(
-        lambda: extract.run(job.spark, job.storage, job.settings, job.days, tracker=job.tracker)
+        lambda: extract.run(
+            job.spark,
+            job.storage,
+            job.settings,
+            job.days,
+            tracker=job.adapters.tracker,
+            source=job.adapters.source,
+        )
     )
     job.commit()
 

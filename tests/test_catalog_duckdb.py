@@ -314,10 +314,10 @@ def test_factories_follow_the_settings(lake_dir):
         DuckDBCatalog("s3://bucket/lake")
 
 
-def test_refresh_after_run_publishes_through_the_settings(tmp_path):
+def test_refresh_after_run_publishes_to_the_catalog_the_settings_select(tmp_path):
     lake = build_lake(tmp_path)
     settings = build_settings({"lake": str(lake)}, env={})
-    report = refresh_after_run(settings, open_storage(settings.lake))
+    report = refresh_after_run(open_catalog(settings), open_storage(settings.lake))
     assert report.partitions["weekly_sales_inventory"] == 2
     assert report.as_dict()["views_skipped"] == {}
     frame = DuckDBQuery(lake).sql("SELECT COUNT(*) AS n FROM v_weekly_store_performance")

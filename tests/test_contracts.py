@@ -17,7 +17,7 @@ from retail_lake.contracts._model import _shipped
 from retail_lake.jobs.errors import StepError
 from retail_lake.jobs.extract_files import raw_schema
 from retail_lake.jobs.validate import validated_schema
-from retail_lake.pipeline import run_pipeline
+from retail_lake.runner.local import run_pipeline
 from retail_lake.storage import layout
 from retail_lake.transforms.rules import ROW_RULES
 from tests.frames import calendar_rows, write_landing

@@ -8,7 +8,7 @@ import pytest
 
 from retail_lake.config import ConfigError, build_settings, resolve_job_arguments
 from retail_lake.jobs.entry import OPTIONAL, REQUIRED
-from retail_lake.runtime import build_context, mariadb_jdbc_jar, spark_conf
+from retail_lake.runtime.spark import build_context, mariadb_jdbc_jar, spark_conf
 
 
 def test_job_arguments_go_through_get_resolved_options():

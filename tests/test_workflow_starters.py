@@ -14,7 +14,7 @@ import pytest
 
 from retail_lake.completeness import GlueWorkflowStarter, StepFunctionsStarter, workflow_starter
 from retail_lake.config import ConfigError, build_settings
-from retail_lake.remote import start_remote_run
+from retail_lake.runner.remote import start_remote_run
 from tests.aws_readback import glue_runs
 
 DAY = dt.date(2026, 1, 5)

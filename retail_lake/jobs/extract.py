@@ -11,7 +11,7 @@ so the two cannot drift apart.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from pyspark.sql import SparkSession
 
 from retail_lake.config import Settings
 from retail_lake.jobs import extract_files, extract_mysql
+from retail_lake.source_db import SourceDatabase
 from retail_lake.storage import LakeStorage
 from retail_lake.tracker import Tracker
 
@@ -44,11 +45,22 @@ def run(
     settings: Settings,
     days: Sequence[dt.date],
     *,
-    tracker: Tracker | None = None,
+    tracker: Tracker,
+    source: Callable[[], SourceDatabase],
 ) -> ExtractRun:
+    """Fill raw/ for ``days``; ``source`` is called only when the tables come from MySQL.
+
+    ``source`` resolves the database on demand because resolving it reads a secret
+    and a Glue connection, which a ``--source files`` run has neither the arguments
+    nor the permissions for.
+    """
     days = sorted(set(days))
     if settings.source != "mysql":
         return ExtractRun(extract_files.run(spark, storage, days), [])
-    extracted = [extract_mysql.run(spark, storage, settings, day, tracker=tracker) for day in days]
+    database = source()
+    extracted = [
+        extract_mysql.run(spark, storage, settings, day, tracker=tracker, source=database)
+        for day in days
+    ]
     files = extract_files.run(spark, storage, days, datasets=extract_files.FILE_ONLY_DATASETS)
     return ExtractRun(files, extracted)

@@ -79,9 +79,9 @@ from retail_lake.jobs.extract_mysql_sql import (
     sql_int,
 )
 from retail_lake.jobs.extract_mysql_windows import fact_window, parse_watermark, previous_after
-from retail_lake.source_db import SourceDatabase, resolve_source
+from retail_lake.source_db import SourceDatabase
 from retail_lake.storage import LakeStorage, layout
-from retail_lake.tracker import Tracker, open_tracker
+from retail_lake.tracker import Tracker
 
 __all__ = [
     "CONNECT_TIMEOUT_MS",
@@ -314,16 +314,18 @@ def run(
     settings: Settings,
     day: dt.date,
     *,
-    tracker: Tracker | None = None,
-    source: SourceDatabase | None = None,
+    tracker: Tracker,
+    source: SourceDatabase,
     retry: RetryPolicy | None = None,
     tables: Sequence[str] = RETAIL_TABLES,
 ) -> ExtractReport:
     """Extract load ``day`` of every source table into ``raw/`` (see the module docstring).
 
-    ``tracker`` defaults to :func:`open_tracker` of ``settings``; ``source``
-    overrides the connection resolved from ``settings``. Returns the run report, also written to
-    ``_control/reports/<day>/extract.json``; the caller records it as the job run.
+    ``tracker`` keeps the watermarks and the file records, ``source`` is the database
+    to read; both come from whoever runs the step (the composition root,
+    :mod:`retail_lake.runtime.adapters`), so this body opens no client. Returns the
+    run report, also written to ``_control/reports/<day>/extract.json``; the caller
+    records it as the job run.
     """
     if type(day) is not dt.date:
         raise TypeError(f"the business date must be a datetime.date, got {type(day).__name__}")
@@ -333,8 +335,8 @@ def run(
         storage,
         settings,
         day,
-        tracker or open_tracker(settings),
-        source or resolve_source(settings),
+        tracker,
+        source,
         retry or RetryPolicy(),
     )
     report = ExtractReport(
