@@ -303,13 +303,21 @@ def test_query_errors_show_the_translated_sql(lake_dir):
 
 
 def test_factories_follow_the_settings(lake_dir):
+    """Locally the catalog and the query engine share the lake's one DuckDB file, so
+    what the catalog step registers is what a query reads."""
     local = build_settings({"lake": str(lake_dir)}, env={})
-    assert isinstance(open_catalog(local), DuckDBCatalog)
-    assert isinstance(open_query(local), DuckDBQuery)
+    catalog, query = open_catalog(local), open_query(local)
+    expected = lake_dir.resolve() / "_control" / "catalog.duckdb"
+    assert (type(catalog), catalog.path, catalog.database) == (
+        DuckDBCatalog,
+        expected,
+        "retail_lake",
+    )
+    assert (type(query), query.path) == (DuckDBQuery, expected)
     aws = build_settings({"lake": "s3://bucket/lake"}, env={})
-    catalog = open_catalog(aws, boto3_session=object())
-    assert isinstance(catalog, GlueCatalog)
-    assert (catalog.database, catalog.workgroup) == ("retail_lake", "retail-lake")
+    glue = open_catalog(aws, boto3_session=object())
+    assert type(glue) is GlueCatalog
+    assert (glue.database, glue.workgroup) == ("retail_lake", "retail-lake")
     with pytest.raises(CatalogError):
         DuckDBCatalog("s3://bucket/lake")
 
