@@ -148,7 +148,9 @@ def _accepted_headers(
             if name not in PER_SENDER_FILES:
                 raise
             report.rejected_files[rel] = str(exc)
-            log.error("ingest %s: file rejected, the other files go on: %s", report.day, exc)
+            log.error(
+                "extract %s (files): file rejected, the other files go on: %s", report.day, exc
+            )
     return headers
 
 
@@ -160,7 +162,7 @@ def _with_load_dates(spark: SparkSession, frame: DataFrame, loads: dict[str, str
     """
     files = spark.createDataFrame(list(loads.items()), f"{SOURCE_FILE} string, {LOAD_DATE} string")
     joined = frame.join(F.broadcast(files), SOURCE_FILE, "left")
-    unmatched = F.concat(F.lit("ingest could not tell the load of file "), F.col(SOURCE_FILE))
+    unmatched = F.concat(F.lit("extract could not tell the load of file "), F.col(SOURCE_FILE))
     return joined.withColumn(
         LOAD_DATE,
         F.when(F.col(LOAD_DATE).isNull(), F.raise_error(unmatched)).otherwise(F.col(LOAD_DATE)),
@@ -188,7 +190,7 @@ def run(
                 continue
             if not rels:
                 report.missing.append(name)
-                log.info("ingest %s: no %s file in landing", report.day, name)
+                log.info("extract %s (files): no %s file in landing", report.day, name)
                 continue
             accepted = _accepted_headers(storage, name, rels, report)
             report.files[name] = [rel for rel in rels if rel in accepted]
