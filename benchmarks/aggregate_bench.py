@@ -43,7 +43,7 @@ def main() -> None:
     from retail_lake.config import build_settings
     from retail_lake.generator import generate
     from retail_lake.jobs import aggregate
-    from retail_lake.runtime import build_spark
+    from retail_lake.runtime.spark import build_spark
     from retail_lake.storage import open_storage
 
     lake = args.lake or Path(tempfile.mkdtemp(prefix="retail-lake-bench-"))

@@ -129,7 +129,7 @@ def _duckdb_backfill(lake: Path, days: list[dt.date], out: Path) -> tuple[float,
 
 def run_backfill(spark: Any, lake: Path, days: list[dt.date]) -> tuple[float, dict[str, float]]:
     """``run_pipeline`` over ``days`` on the local runner; total and per-step seconds."""
-    from retail_lake.pipeline import run_pipeline
+    from retail_lake.runner.local import run_pipeline
 
     steps: dict[str, float] = {}
     mark = [time.perf_counter()]
@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "custom", args.days, args.stores, args.products, args.sales_per_day, "from the arguments"
     )
 
-    from retail_lake.runtime import build_spark
+    from retail_lake.runtime.spark import build_spark
 
     work = args.work or Path(tempfile.mkdtemp(prefix="retail-lake-backfill-"))
     work.mkdir(parents=True, exist_ok=True)

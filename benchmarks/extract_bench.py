@@ -1,7 +1,7 @@
 """Benchmark: MySQL → raw extraction rows/s with 1 vs N parallel JDBC partitions.
 
 Generates clean retail data (default 1 million sales rows over 7 days), loads it into
-a private throwaway MariaDB server, then runs ``retail_lake.jobs.extract.run`` for
+a private throwaway MariaDB server, then runs ``retail_lake.jobs.extract_mysql.run`` for
 the last day on an empty lake (first run: every row up to that day) once per
 partition count, after one untimed warm-up run (JVM, driver, InnoDB buffer pool).
 
@@ -28,10 +28,12 @@ from pyspark.sql import SparkSession
 
 from retail_lake.config import build_settings
 from retail_lake.generator import generate, load_mysql
-from retail_lake.jobs import extract
+from retail_lake.jobs import extract_mysql
 from retail_lake.mariadb import MariaDBServer
-from retail_lake.runtime import build_spark
+from retail_lake.runtime.spark import build_spark
+from retail_lake.source_db import resolve_source
 from retail_lake.storage import layout, open_storage
+from retail_lake.tracker import open_tracker
 
 
 def _size(path: Path) -> int:
@@ -63,8 +65,17 @@ def time_extraction(
         },
         env={},
     )
+    tracker = open_tracker(settings)
     try:
-        sales = extract.run(spark, open_storage(str(lake)), settings, day).tables["sales"]
+        report = extract_mysql.run(
+            spark,
+            open_storage(str(lake)),
+            settings,
+            day,
+            tracker=tracker,
+            source=resolve_source(settings),
+        )
+        sales = report.tables["sales"]
         raw_bytes = _size(lake / "raw" / "retail" / "sales")
     finally:
         shutil.rmtree(lake, ignore_errors=True)

@@ -54,7 +54,7 @@ def _generate(source: Path, days: int, sales_per_day: int) -> None:
 
 def build_history_lake(spark: Any, source: Path, lake: Path, days: list[dt.date]) -> int:
     """A lake whose validated, curated and catalog zones hold ``days``; its sales rows."""
-    from retail_lake.catalog import refresh_after_run
+    from retail_lake.catalog import open_catalog, refresh_after_run
     from retail_lake.jobs import aggregate
     from retail_lake.storage import open_storage
 
@@ -64,7 +64,7 @@ def build_history_lake(spark: Any, source: Path, lake: Path, days: list[dt.date]
     write_validate_reports(lake, days)
     storage = open_storage(str(lake))
     aggregate.run(spark, storage, days)
-    refresh_after_run(build_settings({"lake": str(lake)}, env={}), storage)
+    refresh_after_run(open_catalog(build_settings({"lake": str(lake)}, env={})), storage)
     return sales_rows
 
 

@@ -310,7 +310,7 @@ def render(results: dict[str, Any]) -> str:
     parts += [
         "## Spark settings",
         "",
-        "One table in `retail_lake/runtime.py` (`spark_conf`), read by every job.",
+        "One table in `retail_lake/runtime/spark.py` (`spark_conf`), read by every job.",
         "",
         _conf(results["spark_conf"]),
         "",

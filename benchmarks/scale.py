@@ -111,7 +111,7 @@ def generate_scale(lake: Path, sales_rows: int) -> float:
 
 def run_workflow(spark: Any, lake: Path, day: dt.date) -> tuple[float, dict[str, float]]:
     """The daily workflow for ``day`` through the local runner; total and per-step seconds."""
-    from retail_lake.pipeline import run_pipeline
+    from retail_lake.runner.local import run_pipeline
 
     steps: dict[str, float] = {}
     mark = [time.perf_counter()]

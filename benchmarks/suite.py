@@ -31,7 +31,7 @@ from benchmarks.history import measure_history
 from benchmarks.report import render
 from benchmarks.scale import DAY, generate_scale, measure_scale, run_workflow
 from retail_lake.config import build_settings
-from retail_lake.workflow import daily
+from retail_lake.runner.workflow import daily
 
 
 def parse_rows(text: str) -> int:
@@ -81,7 +81,7 @@ def _warm_up(spark: Any, work: Path) -> None:
 
 
 def run_suite(args: argparse.Namespace) -> dict[str, Any]:
-    from retail_lake.runtime import build_spark, spark_conf
+    from retail_lake.runtime.spark import build_spark, spark_conf
 
     work = args.work or Path(tempfile.mkdtemp(prefix="retail-lake-bench-"))
     shutil.rmtree(work, ignore_errors=True)

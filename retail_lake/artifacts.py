@@ -18,8 +18,8 @@ from pathlib import Path
 from retail_lake import resources
 from retail_lake.infra import LAMBDAS, TEMPLATES, lambda_key, wheel_key
 from retail_lake.infra._common import PYPROJECT, jdbc_jar_key, project_version
+from retail_lake.runner.workflow import daily
 from retail_lake.sql import view_files
-from retail_lake.workflow import daily
 
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed, so the same sources give the same zip bytes
 _PACKAGE_SUFFIXES = frozenset({".py", ".toml", ".sql", ".json", ".yaml", ".txt"})
@@ -129,7 +129,7 @@ def parse_parameters(pairs: Sequence[str]) -> dict[str, str]:
 
 def jdbc_jar() -> Path:
     """The MariaDB Connector/J jar that the extract job loads on Glue and EMR."""
-    from retail_lake.runtime import mariadb_jdbc_jar
+    from retail_lake.runtime.spark import mariadb_jdbc_jar
 
     jar = mariadb_jdbc_jar()
     if jar is None:

@@ -21,9 +21,9 @@ from retail_lake.cli_support import (
     PlatformChoice,
     SourceChoice,
     console,
+    date_option,
     fail,
     out,
-    parse_date,
     progress_bar,
     run_app,
     settings_from,
@@ -66,7 +66,7 @@ def generate(
     from retail_lake.generator import generate as run_generator
     from retail_lake.generator import load_mysql
 
-    start = parse_date(start_date, "--start-date")
+    start = date_option(start_date, "--start-date")
     manifest = run_generator(
         lake,
         start,
@@ -108,17 +108,17 @@ def run(
 ) -> None:
     """Run the daily workflow over the date range, each step once (on AWS: one run for it)."""
     from retail_lake.jobs.errors import StepError
-    from retail_lake.pipeline import run_pipeline
+    from retail_lake.runner.local import run_pipeline
 
-    start = parse_date(start_date, "--start-date")
-    end = parse_date(end_date, "--end-date") if end_date else None
+    start = date_option(start_date, "--start-date")
+    end = date_option(end_date, "--end-date") if end_date else None
     if end is not None and end < start:
         raise fail(f"--end-date {end} is before --start-date {start}", 2)
     settings = settings_from(
         lake=lake, source=source, platform=platform, jdbc_url=jdbc_url, db_user=db_user
     )
     if settings.platform != "local":
-        from retail_lake.remote import start_remote_run
+        from retail_lake.runner.remote import start_remote_run
 
         try:
             run_id = start_remote_run(settings, start, end)
@@ -134,7 +134,7 @@ def run(
 
 def _run_with_progress(settings: Settings, start: dt.date, end: dt.date | None, runner) -> None:
     from retail_lake.dates import date_range
-    from retail_lake.workflow import daily
+    from retail_lake.runner.workflow import daily
 
     workflow = daily()
     days = date_range(start, end)
@@ -173,10 +173,10 @@ def check(
     from retail_lake.completeness import run_check, workflow_starter
     from retail_lake.contracts.publish import check_published
     from retail_lake.jobs.errors import StepError
-    from retail_lake.pipeline import run_pipeline
+    from retail_lake.runner.local import run_pipeline
     from retail_lake.tracker import open_tracker
 
-    day = parse_date(date)
+    day = date_option(date)
     settings = settings_from(lake=lake, source=source)
     if settings.on_s3:
         import boto3

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from retail_lake import dates
 from retail_lake.config import PLATFORMS, SOURCES, ConfigError, Settings, build_settings
 
 try:  # typer releases that vendor click keep its exceptions here
@@ -32,11 +33,12 @@ AwsPlatformChoice = StrEnum("AwsPlatformChoice", [(p, p) for p in PLATFORMS if p
 refuses anything else with a one-line usage error."""
 
 
-def parse_date(text: str, what: str = "date") -> dt.date:
+def date_option(text: str, what: str = "date") -> dt.date:
+    """:func:`retail_lake.dates.parse_date` as a typer usage error (one line, exit 2)."""
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"{what} must be YYYY-MM-DD, got {text!r}") from None
+        return dates.parse_date(text, what)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

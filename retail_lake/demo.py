@@ -32,8 +32,8 @@ def run_demo(
     from retail_lake.dates import date_range
     from retail_lake.generator import generate, load_mysql
     from retail_lake.mariadb import MariaDBServer
-    from retail_lake.pipeline import run_pipeline
-    from retail_lake.runtime import build_spark
+    from retail_lake.runner.local import run_pipeline
+    from retail_lake.runtime.spark import build_spark
 
     end = start + dt.timedelta(days=days - 1)
     console.rule(f"1. generate {days} days from {start} into {lake}/landing")

@@ -17,7 +17,7 @@ os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
 def spark(tmp_path_factory):
     """The one SparkSession of the suite, built by the library's own runtime."""
     from retail_lake.config import build_settings
-    from retail_lake.runtime import build_spark
+    from retail_lake.runtime.spark import build_spark
 
     lake = tmp_path_factory.mktemp("spark-lake")
     settings = build_settings({"lake": str(lake), "shuffle_partitions": 2}, env={})

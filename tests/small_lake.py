@@ -30,7 +30,7 @@ def build_small_lake(root: Path, spark) -> Path:
     from retail_lake.config import build_settings
     from retail_lake.generator import generate
     from retail_lake.orders.local import ingest_file
-    from retail_lake.pipeline import run_pipeline
+    from retail_lake.runner.local import run_pipeline
 
     lake = root / "lake"
     generate(lake, START, DAYS, stores=STORES, products=PRODUCTS, seed=7, anomaly_rate=0.01)

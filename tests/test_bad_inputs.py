@@ -24,7 +24,7 @@ import pytest
 
 from retail_lake.config import build_settings
 from retail_lake.contracts import dataset
-from retail_lake.pipeline import run_pipeline
+from retail_lake.runner.local import run_pipeline
 from retail_lake.storage import layout
 from tests.frames import calendar_rows, csv_text, write_landing
 

@@ -303,21 +303,29 @@ def test_query_errors_show_the_translated_sql(lake_dir):
 
 
 def test_factories_follow_the_settings(lake_dir):
+    """Locally the catalog and the query engine share the lake's one DuckDB file, so
+    what the catalog step registers is what a query reads."""
     local = build_settings({"lake": str(lake_dir)}, env={})
-    assert isinstance(open_catalog(local), DuckDBCatalog)
-    assert isinstance(open_query(local), DuckDBQuery)
+    catalog, query = open_catalog(local), open_query(local)
+    expected = lake_dir.resolve() / "_control" / "catalog.duckdb"
+    assert (type(catalog), catalog.path, catalog.database) == (
+        DuckDBCatalog,
+        expected,
+        "retail_lake",
+    )
+    assert (type(query), query.path) == (DuckDBQuery, expected)
     aws = build_settings({"lake": "s3://bucket/lake"}, env={})
-    catalog = open_catalog(aws, boto3_session=object())
-    assert isinstance(catalog, GlueCatalog)
-    assert (catalog.database, catalog.workgroup) == ("retail_lake", "retail-lake")
+    glue = open_catalog(aws, boto3_session=object())
+    assert type(glue) is GlueCatalog
+    assert (glue.database, glue.workgroup) == ("retail_lake", "retail-lake")
     with pytest.raises(CatalogError):
         DuckDBCatalog("s3://bucket/lake")
 
 
-def test_refresh_after_run_publishes_through_the_settings(tmp_path):
+def test_refresh_after_run_publishes_to_the_catalog_the_settings_select(tmp_path):
     lake = build_lake(tmp_path)
     settings = build_settings({"lake": str(lake)}, env={})
-    report = refresh_after_run(settings, open_storage(settings.lake))
+    report = refresh_after_run(open_catalog(settings), open_storage(settings.lake))
     assert report.partitions["weekly_sales_inventory"] == 2
     assert report.as_dict()["views_skipped"] == {}
     frame = DuckDBQuery(lake).sql("SELECT COUNT(*) AS n FROM v_weekly_store_performance")

@@ -75,8 +75,8 @@ def test_expected_files_depend_on_the_source():
         expected_files(D, FRANCHISE, "oracle")
 
 
-def test_the_files_waited_for_are_the_files_the_extract_step_ingests():
-    from retail_lake.jobs.ingest import FILE_ONLY_DATASETS
+def test_the_files_waited_for_are_the_files_the_extract_ingests():
+    from retail_lake.jobs.extract_files import FILE_ONLY_DATASETS
 
     assert FILE_DATASETS["mysql"] == FILE_ONLY_DATASETS
     assert set(FILE_DATASETS["files"]) == {*RETAIL_TABLES, *FILE_ONLY_DATASETS}

@@ -12,14 +12,21 @@ import pytest
 
 from retail_lake.catalog import lake_tables
 from retail_lake.config import build_settings
-from retail_lake.contracts import RULE_ORDER, contracts, contracts_overridden, dataset
+from retail_lake.contracts import (
+    ROW_RULE_REASONS,
+    RULE_ORDER,
+    ContractError,
+    contracts,
+    contracts_overridden,
+    dataset,
+)
 from retail_lake.contracts._model import _shipped
 from retail_lake.jobs.errors import StepError
-from retail_lake.jobs.ingest import raw_schema
+from retail_lake.jobs.extract_files import raw_schema
 from retail_lake.jobs.validate import validated_schema
-from retail_lake.pipeline import run_pipeline
+from retail_lake.runner.local import run_pipeline
 from retail_lake.storage import layout
-from retail_lake.transforms.rules import ROW_RULES
+from retail_lake.transforms.rules import ROW_RULES, row_rules
 from tests.frames import calendar_rows, write_landing
 
 REPO = Path(__file__).resolve().parents[1]
@@ -85,13 +92,30 @@ def test_every_consumer_schema_is_generated_from_the_contract():
 
 
 def test_rule_table_covers_the_design_reasons():
-    reasons = {r.reason for r in ROW_RULES} | {
+    assert RULE_ORDER == (
+        "missing_required",
+        "bad_type",
+        "negative_value",
+        "bad_flag",
         "unknown_date",
         "unknown_store",
         "unknown_product",
         "duplicate_key",
-    }
-    assert reasons == set(RULE_ORDER)
+    )
+    # The row rules are built from the contracts' labels, in the contracts' order.
+    assert tuple(r.reason for r in ROW_RULES) == ROW_RULE_REASONS == RULE_ORDER[:4]
+    assert len(set(RULE_ORDER)) == len(RULE_ORDER)
+
+
+def test_a_row_rule_and_the_contract_labels_cannot_drift_apart():
+    checks = {r.reason: r.broken for r in ROW_RULES}
+    assert [r.reason for r in row_rules(checks, ROW_RULE_REASONS[::-1])] == list(
+        ROW_RULE_REASONS[::-1]
+    )
+    with pytest.raises(ContractError, match="differ"):
+        row_rules({**checks, "too_long": checks["bad_type"]}, ROW_RULE_REASONS)
+    with pytest.raises(ContractError, match="differ"):
+        row_rules(checks, (*ROW_RULE_REASONS, "too_long"))
     assert dataset("sales").reference_reasons() == [
         ("trans_dt", "calendar", "unknown_date"),
         ("store_key", "store", "unknown_store"),

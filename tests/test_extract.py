@@ -16,14 +16,15 @@ import pytest
 from retail_lake.config import build_settings
 from retail_lake.contracts import RETAIL_TABLES, dataset
 from retail_lake.generator import generate, load_mysql
-from retail_lake.jobs import aggregate, extract, ingest, validate
-from retail_lake.jobs.extract import (
+from retail_lake.jobs import aggregate, extract_files, extract_mysql, validate
+from retail_lake.jobs.extract_mysql import (
     ExtractError,
     RetryPolicy,
     Window,
 )
 from retail_lake.jobs.recording import recorded
 from retail_lake.mariadb import free_port
+from retail_lake.source_db import resolve_source
 from retail_lake.storage import layout, open_storage
 from retail_lake.tracker import open_tracker
 from retail_lake.transforms.rules import SOURCE_ROW
@@ -66,6 +67,13 @@ def settings_for(lake: Path, db: Database, **overrides):
     return build_settings(values, env={})
 
 
+def extract_date(spark, storage, settings, day, **options):
+    """One MySQL extract with the adapters ``settings`` select (the test is the runner)."""
+    options.setdefault("tracker", open_tracker(settings))
+    options.setdefault("source", resolve_source(settings))
+    return extract_mysql.run(spark, storage, settings, day, **options)
+
+
 def raw_rows(spark, lake: Path, name: str, day: dt.date) -> list[tuple]:
     """The rows of one raw partition, lineage row number left out, sorted."""
     storage = open_storage(str(lake))
@@ -101,7 +109,7 @@ def test_incremental_extraction_with_late_rows_and_rerun(spark, db, generated, t
     tracker = open_tracker(settings)
 
     # Day 1: the first run extracts everything up to day 1, i.e. day 1.
-    first = extract.run(spark, storage, settings, DAY1, retry=FAST)
+    first = extract_date(spark, storage, settings, DAY1, retry=FAST)
     for name in RETAIL_TABLES:
         rows = raw_rows(spark, lake, name, DAY1)
         assert {tuple(str(v) for v in k) for k in keys_of(rows, name)} == source_keys(db, name)
@@ -122,7 +130,7 @@ def test_incremental_extraction_with_late_rows_and_rerun(spark, db, generated, t
         (late_id, DAY1),
     )
 
-    second = extract.run(spark, storage, settings, DAY2, retry=FAST)
+    second = extract_date(spark, storage, settings, DAY2, retry=FAST)
     sales2 = raw_rows(spark, lake, "sales", DAY2)
     keys2 = keys_of(sales2, "sales")
     assert len(keys2) == len(set(keys2)), "duplicate keys within the raw partition"
@@ -143,13 +151,13 @@ def test_incremental_extraction_with_late_rows_and_rerun(spark, db, generated, t
 
     # A rerun of day 2 gives identical partitions and leaves the watermark alone.
     before = {name: raw_rows(spark, lake, name, DAY2) for name in RETAIL_TABLES}
-    rerun = extract.run(spark, storage, settings, DAY2, retry=FAST)
+    rerun = extract_date(spark, storage, settings, DAY2, retry=FAST)
     assert {name: raw_rows(spark, lake, name, DAY2) for name in RETAIL_TABLES} == before
     assert rerun.tables["sales"].window == second.tables["sales"].window
     assert tracker.get_watermark("sales") == "2026-03-31"
 
     # Rerunning an older date never moves the watermark backwards.
-    extract.run(spark, storage, settings, DAY1, retry=FAST)
+    extract_date(spark, storage, settings, DAY1, retry=FAST)
     assert tracker.get_watermark("inventory") == "2026-03-31"
 
     # The written files are registered; the report is on disk without the password.
@@ -171,7 +179,7 @@ def test_report_is_recorded_as_job_run_without_password(spark, db, generated, tm
         "wf",
         "extract",
         DAY1,
-        lambda: extract.run(spark, storage, settings, DAY1, tracker=tracker, retry=FAST),
+        lambda: extract_date(spark, storage, settings, DAY1, tracker=tracker, retry=FAST),
     )
     (run,) = tracker.runs(DAY1, "wf")
     assert run.status == "SUCCEEDED"
@@ -197,12 +205,12 @@ def test_unreachable_database_fails_cleanly(spark, db, generated, tmp_path):
     lake = tmp_path / "lake"
     settings = settings_for(lake, db)
     storage = open_storage(str(lake))
-    extract.run(spark, storage, settings, DAY1, retry=FAST)
+    extract_date(spark, storage, settings, DAY1, retry=FAST)
 
     closed = f"jdbc:mysql://127.0.0.1:{free_port()}/{db.name}"
     broken = settings.with_overrides(jdbc_url=closed)
     with pytest.raises(ExtractError) as caught:
-        extract.run(spark, storage, broken, DAY2, retry=FAST)
+        extract_date(spark, storage, broken, DAY2, retry=FAST)
     message = str(caught.value)
     assert "'calendar'" in message and "unreachable" in message
     assert "after 3 attempts" in message and "watermark was not moved" in message
@@ -216,13 +224,13 @@ def test_wrong_password_fails_at_once_and_is_never_shown(spark, db, generated, t
     lake = tmp_path / "lake"
     settings = settings_for(lake, db)
     storage = open_storage(str(lake))
-    extract.run(spark, storage, settings, DAY1, retry=FAST)
+    extract_date(spark, storage, settings, DAY1, retry=FAST)
 
     wrong = "Wr0ng-" + secrets.token_hex(6)
     # The password also sits in the URL, where drivers like to echo it from.
     broken = settings.with_overrides(jdbc_url=f"{db.jdbc_url}?password={wrong}", db_password=None)
     with pytest.raises(ExtractError) as caught:
-        extract.run(spark, storage, broken, DAY2, retry=FAST)
+        extract_date(spark, storage, broken, DAY2, retry=FAST)
     message = str(caught.value)
     assert "'calendar'" in message and "access denied" in message
     assert "at the first attempt" in message  # retrying a wrong password cannot help
@@ -236,7 +244,14 @@ def test_wrong_password_fails_at_once_and_is_never_shown(spark, db, generated, t
 def test_business_date_must_be_a_date(spark, tmp_path):
     settings = build_settings({"lake": str(tmp_path)}, env={})
     with pytest.raises(TypeError):
-        extract.run(spark, open_storage(str(tmp_path)), settings, "2026-03-30'; --")
+        extract_mysql.run(  # refused before any adapter is used
+            spark,
+            open_storage(str(tmp_path)),
+            settings,
+            "2026-03-30'; --",
+            tracker=open_tracker(settings),
+            source=None,
+        )
 
 
 # -- end to end: MySQL path == files path --------------------------------------------------
@@ -259,7 +274,7 @@ def test_mysql_path_gives_the_same_curated_table_as_files(spark, db, generated, 
     shutil.copytree(generated / "landing", files_lake / "landing")
     files_storage = open_storage(str(files_lake))
     for day in days:
-        ingest.run(spark, files_storage, [day])
+        extract_files.run(spark, files_storage, [day])
         validate.run(spark, files_storage, [day])
     aggregate.run(spark, files_storage, days)
 
@@ -267,7 +282,7 @@ def test_mysql_path_gives_the_same_curated_table_as_files(spark, db, generated, 
     settings = settings_for(mysql_lake, db)
     mysql_storage = open_storage(str(mysql_lake))
     for day in days:
-        extract.run(spark, mysql_storage, settings, day, retry=FAST)
+        extract_date(spark, mysql_storage, settings, day, retry=FAST)
         validate.run(spark, mysql_storage, [day])
     aggregate.run(spark, mysql_storage, days)
 
@@ -299,8 +314,8 @@ def test_database_lost_mid_extraction_retries_then_fails_without_moving_anything
             },
             env={},
         )
-        extract.run(spark, storage, settings, DAY1, retry=FAST)
-        real_query = extract._jdbc_query
+        extract_date(spark, storage, settings, DAY1, retry=FAST)
+        real_query = extract_mysql._jdbc_query
         queried: list[str] = []
 
         def query_then_lose_the_server(spark_, source, sql):
@@ -309,9 +324,9 @@ def test_database_lost_mid_extraction_retries_then_fails_without_moving_anything
             queried.append(sql)
             return real_query(spark_, source, sql)
 
-        monkeypatch.setattr(extract, "_jdbc_query", query_then_lose_the_server)
+        monkeypatch.setattr(extract_mysql, "_jdbc_query", query_then_lose_the_server)
         with pytest.raises(ExtractError) as caught:
-            extract.run(spark, storage, settings, DAY2, retry=FAST)
+            extract_date(spark, storage, settings, DAY2, retry=FAST)
         password = server.password
     message = str(caught.value)
     assert "'store'" in message and "after 3 attempts" in message

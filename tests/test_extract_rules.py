@@ -12,7 +12,7 @@ import pytest
 
 from retail_lake.config import build_settings
 from retail_lake.contracts import dataset
-from retail_lake.jobs.extract import (
+from retail_lake.jobs.extract_mysql import (
     Bounds,
     Window,
     fact_window,

@@ -19,9 +19,10 @@ from pyspark.sql import functions as F
 from retail_lake.config import build_settings
 from retail_lake.contracts import dataset
 from retail_lake.generator import generate, load_mysql
-from retail_lake.jobs import _io, extract
-from retail_lake.jobs.extract import RetryPolicy
-from retail_lake.pipeline import run_pipeline
+from retail_lake.jobs import _io, extract_mysql
+from retail_lake.jobs.extract_mysql import RetryPolicy
+from retail_lake.runner.local import run_pipeline
+from retail_lake.source_db import resolve_source
 from retail_lake.storage import layout, open_storage
 from retail_lake.tracker import open_tracker
 from tests.frames import csv_text
@@ -92,8 +93,15 @@ def test_killed_before_the_watermark_commit_rerun_has_no_duplicates_and_no_gaps(
     storage, tracker = open_storage(str(lake)), open_tracker(settings)
 
     def run(day, tracker=tracker):
-        return extract.run(
-            spark, storage, settings, day, tracker=tracker, retry=FAST, tables=["sales"]
+        return extract_mysql.run(
+            spark,
+            storage,
+            settings,
+            day,
+            tracker=tracker,
+            source=resolve_source(settings),
+            retry=FAST,
+            tables=["sales"],
         )
 
     run(days[0])

@@ -19,9 +19,9 @@ import pytest
 from retail_lake.config import build_settings
 from retail_lake.generator import generate
 from retail_lake.jobs.entry import start_job
-from retail_lake.pipeline import run_pipeline
+from retail_lake.runner.local import run_pipeline
+from retail_lake.runner.workflow import daily
 from retail_lake.tracker import open_tracker
-from retail_lake.workflow import daily
 from tests.rehearsal.lake_compare import curated_differences
 
 REPO = Path(__file__).resolve().parents[1]

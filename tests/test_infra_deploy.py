@@ -36,10 +36,10 @@ def _expected_relative_keys() -> set[str]:
     version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
     views = {f"sql/views/{p.name}" for p in (REPO / "retail_lake/sql/views").glob("*.sql")}
     return {
-        "glue_jobs/extract_mysql.py",
+        "glue_jobs/extract.py",
         "glue_jobs/validate.py",
         "glue_jobs/aggregate.py",
-        "glue_jobs/publish_catalog.py",
+        "glue_jobs/catalog.py",
         f"dist/retail_lake-{version}-py3-none-any.whl",
         "lambdas/file_arrived.zip",
         "lambdas/check_completeness.zip",
@@ -148,7 +148,7 @@ def test_deploy_creates_bootstrap_uploads_artifacts_and_creates_the_stack(aws, b
     assert re.fullmatch(r"retail-lake/0\.1\.0-[0-9a-f]{12}/", prefix)
     assert {k[len(prefix) :] for k in objects} == _expected_relative_keys()
     assert result.prefix == prefix and sorted(result.uploaded) == sorted(objects)
-    for script in ("extract_mysql", "validate", "aggregate", "publish_catalog"):
+    for script in ("extract", "validate", "aggregate", "catalog"):
         assert (
             objects[f"{prefix}glue_jobs/{script}.py"]
             == (REPO / f"glue_jobs/{script}.py").read_bytes()

@@ -10,11 +10,12 @@ import re
 
 import pytest
 
-from retail_lake import infra, pipeline
+from retail_lake import infra
 from retail_lake.config import Settings, build_settings
 from retail_lake.infra import emr, glue
 from retail_lake.jobs.entry import OPTIONAL, REQUIRED
-from retail_lake.workflow import daily
+from retail_lake.runner import local
+from retail_lake.runner.workflow import daily
 from tests.infra_support import load
 
 PLUMBING = {
@@ -123,12 +124,12 @@ def _glue_dag(template):
 def _local_order(tmp_path, monkeypatch):
     """The steps the local runner executes, recorded by replacing each step's action."""
     calls: list[tuple[str, list[dt.date]]] = []
-    for name in pipeline.LOCAL_ACTIONS:
+    for name in local.LOCAL_ACTIONS:
         monkeypatch.setitem(
-            pipeline.LOCAL_ACTIONS, name, lambda run, days, n=name: calls.append((n, list(days)))
+            local.LOCAL_ACTIONS, name, lambda run, days, n=name: calls.append((n, list(days)))
         )
     settings = build_settings({"lake": str(tmp_path)}, env={})
-    pipeline.run_pipeline(settings, dt.date(2024, 1, 3), spark=object())
+    local.run_pipeline(settings, dt.date(2024, 1, 3), spark=object())
     return [name for name, _ in calls]
 
 

@@ -22,9 +22,9 @@ from retail_lake.lineage import (
     read_lineage_log,
     step_io,
 )
-from retail_lake.pipeline import run_pipeline
+from retail_lake.runner.local import run_pipeline
+from retail_lake.runner.workflow import daily
 from retail_lake.storage import layout, open_storage
-from retail_lake.workflow import daily
 from tests.openlineage_schema import validator
 from tests.test_pipeline_files import D1, deliver, sale
 from tests.test_step_alerts import outbox

@@ -63,8 +63,18 @@ def test_no_recipients_is_an_error(lake_dir):
 
 
 def test_factory_follows_settings(lake_dir, aws):
+    """A local lake's alerts land as .eml files in its outbox; an S3 lake's go to SES."""
     local = build_settings({"lake": str(lake_dir)}, env={})
-    assert isinstance(open_notifier(local), OutboxNotifier)
+    open_notifier(local).send("[retail-lake] local", BODY, ["a@example.com"])
+    [eml] = (lake_dir / layout.outbox_dir()).iterdir()
+    message = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+    assert (message["From"], message["Subject"]) == (local.alert_sender, "[retail-lake] local")
+    assert ses_sent() == []
+
     remote = build_settings({"lake": "s3://bucket/lake"}, env={})
-    notifier = open_notifier(remote, boto3_session=aws)
-    assert isinstance(notifier, SesNotifier) and notifier.sender == remote.alert_sender
+    aws.client("ses").verify_email_identity(EmailAddress=remote.alert_sender)
+    open_notifier(remote, boto3_session=aws).send("[retail-lake] aws", BODY, ["b@example.com"])
+    assert ses_sent() == [
+        SentMail(remote.alert_sender, ["b@example.com"], "[retail-lake] aws", BODY)
+    ]
+    assert len(list((lake_dir / layout.outbox_dir()).iterdir())) == 1

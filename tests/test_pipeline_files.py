@@ -11,7 +11,7 @@ import pytest
 from retail_lake.config import build_settings
 from retail_lake.contracts import dataset
 from retail_lake.jobs.errors import StepError
-from retail_lake.pipeline import run_pipeline
+from retail_lake.runner.local import run_pipeline
 from retail_lake.storage import layout
 from tests.frames import calendar_rows, write_landing
 

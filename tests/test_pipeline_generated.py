@@ -17,7 +17,7 @@ from retail_lake.cli import app
 from retail_lake.config import build_settings
 from retail_lake.contracts import dataset
 from retail_lake.generator import generate
-from retail_lake.pipeline import run_pipeline
+from retail_lake.runner.local import run_pipeline
 from retail_lake.storage import layout
 from tests.weekly_compare import assert_same_weekly
 

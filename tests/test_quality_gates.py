@@ -318,8 +318,9 @@ def test_gates_default_to_off_for_datasets_that_declare_none():
 
 def test_on_aws_the_gate_alert_goes_through_ses_and_the_figures_to_cloudwatch(aws):
     from retail_lake.config import build_settings
-    from retail_lake.jobs.step_hooks import open_step_hooks
+    from retail_lake.jobs.step_hooks import step_hooks
     from retail_lake.metrics import NAMESPACE
+    from retail_lake.runtime.adapters import open_adapters
     from tests.aws_readback import ses_sent
 
     aws.client("ses").verify_email_identity(EmailAddress="retail-lake@example.com")
@@ -328,7 +329,8 @@ def test_on_aws_the_gate_alert_goes_through_ses_and_the_figures_to_cloudwatch(aw
         {"lake": "s3://lake", "lineage": "off", "alert_recipients": "ops@example.com"}, env={}
     )
     assert (settings.notifier, settings.metrics) == ("aws", "aws")
-    hooks = open_step_hooks(settings, None, workflow_run_id="wr", boto3_session=aws)
+    ports = open_adapters(settings, workflow_run_id="wr", boto3_session=aws)
+    hooks = step_hooks(settings, ports.notifier, ports.lineage, metrics=ports.metrics)
     run = _run_with_breaches()
     day = [dt.date(2026, 1, 12)]
     hooks.failed("validate", "run-1", day, GateHalt(run.breaches, run))

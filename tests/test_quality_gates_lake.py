@@ -18,7 +18,7 @@ import pytest
 
 from retail_lake.config import build_settings
 from retail_lake.jobs.errors import StepError
-from retail_lake.pipeline import run_pipeline
+from retail_lake.runner.local import run_pipeline
 from retail_lake.storage import layout
 from retail_lake.transforms.key_loss import key_loss_counts
 from retail_lake.transforms.rules import LOAD_DATE

@@ -8,7 +8,7 @@ import pytest
 
 from retail_lake.config import ConfigError, build_settings, resolve_job_arguments
 from retail_lake.jobs.entry import OPTIONAL, REQUIRED
-from retail_lake.runtime import build_context, mariadb_jdbc_jar, spark_conf
+from retail_lake.runtime.spark import build_context, mariadb_jdbc_jar, spark_conf
 
 
 def test_job_arguments_go_through_get_resolved_options():
@@ -139,8 +139,11 @@ def test_rehearsal_switch_keeps_the_s3_lake_for_every_port_but_storage(tmp_path)
 
     values = {"lake": "s3://bucket", "platform": "emr"}
     plain = build_settings(values, env={})
-    assert isinstance(open_lake_storage(plain), S3Storage)
+    s3 = open_lake_storage(plain)
+    assert (type(s3), s3.bucket, s3.prefix) == (S3Storage, "bucket", "")
     rehearsed = build_settings({**values, "rehearsal_lake_dir": str(tmp_path)}, env={})
     assert rehearsed.lake == "s3://bucket" and rehearsed.tracker == "aws"
     storage = open_lake_storage(rehearsed)
-    assert isinstance(storage, LocalStorage) and storage.root == str(tmp_path)
+    assert (type(storage), storage.root) == (LocalStorage, str(tmp_path))
+    storage.write_bytes("raw/x.txt", b"rehearsed")  # lands in the folder, not on S3
+    assert (tmp_path / "raw" / "x.txt").read_bytes() == b"rehearsed"

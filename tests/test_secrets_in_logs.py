@@ -42,8 +42,8 @@ logging.basicConfig(
     format="%(asctime)s %(name)s %(levelname)s %(message)s",
 )
 from retail_lake.config import build_settings
-from retail_lake.pipeline import run_pipeline
-from retail_lake.runtime import build_spark
+from retail_lake.runner.local import run_pipeline
+from retail_lake.runtime.spark import build_spark
 
 settings = build_settings(
     {

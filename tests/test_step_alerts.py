@@ -1,7 +1,7 @@
 """The failure alert of a step: one message naming step, dates, cause and where to look.
 
 Every step run goes through ``recorded()``; these tests drive it directly with the
-hooks the runner and the Glue entry point build (``open_step_hooks``), on the local
+hooks the runner and the Glue entry point build (``step_hooks``), on the local
 outbox and on SES in moto, and check that the step's own error always propagates.
 """
 
@@ -17,8 +17,10 @@ import pytest
 from retail_lake.config import build_settings
 from retail_lake.jobs.failure_alert import FailureAlerts
 from retail_lake.jobs.recording import recorded
-from retail_lake.jobs.step_hooks import StepHooks, open_step_hooks
-from retail_lake.notify import NotificationError
+from retail_lake.jobs.step_hooks import StepHooks, step_hooks
+from retail_lake.lineage import open_lineage
+from retail_lake.notify import NotificationError, open_notifier
+from retail_lake.runtime.adapters import open_adapters
 from retail_lake.storage import layout, open_storage
 from retail_lake.tracker import open_tracker
 from tests.aws_readback import ses_sent
@@ -43,7 +45,8 @@ def outbox(lake) -> list:
 
 def test_a_failing_step_sends_one_alert_and_its_error_propagates(lake_dir):
     settings = build_settings({"lake": str(lake_dir), "lineage": "off"}, env={})
-    hooks = open_step_hooks(settings, open_storage(settings.lake), workflow_run_id="wr")
+    ports = open_adapters(settings, workflow_run_id="wr")
+    hooks = step_hooks(settings, ports.notifier, ports.lineage)
     tracker = open_tracker(settings)
     with pytest.raises(Boom) as raised:
         recorded(tracker, "retail-lake-daily", "validate", D2, _fail, days=[D1, D2], hooks=hooks)
@@ -64,7 +67,8 @@ def test_a_failing_step_sends_one_alert_and_its_error_propagates(lake_dir):
 
 def test_a_step_that_succeeds_sends_nothing(lake_dir):
     settings = build_settings({"lake": str(lake_dir), "lineage": "off"}, env={})
-    hooks = open_step_hooks(settings, open_storage(settings.lake), workflow_run_id="wr")
+    ports = open_adapters(settings, workflow_run_id="wr")
+    hooks = step_hooks(settings, ports.notifier, ports.lineage)
     assert recorded(None, "wf", "aggregate", D1, lambda: 42, hooks=hooks) == 42
     assert outbox(lake_dir) == []
 
@@ -94,7 +98,8 @@ def test_on_aws_the_alert_goes_through_ses(aws):
         env={},
     )
     storage = open_storage(settings.lake, aws)
-    hooks = open_step_hooks(settings, storage, workflow_run_id="wr_1", boto3_session=aws)
+    lineage = open_lineage(settings, storage, workflow_run_id="wr_1", boto3_session=aws)
+    hooks = step_hooks(settings, open_notifier(settings, aws), lineage)
     with pytest.raises(Boom):
         recorded(None, settings.workflow_name, "catalog", D1, _fail, hooks=hooks)
 

@@ -9,21 +9,25 @@ import cannot hide a dependency the rules forbid.
 from __future__ import annotations
 
 import ast
-import os
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = "retail_lake"
+from tests.structure_support import (
+    ROOT,
+    Import,
+    cycles,
+    import_graph,
+    package_imports,
+    package_modules,
+    parse_imports,
+    python_files,
+    runs_on_import,
+    top_level,
+    within,
+)
 
 MAX_LINES = 400
 SIZE_CHECKED = ("retail_lake", "glue_jobs", "lambdas", "benchmarks", "tests")
 """Folders whose ``.py`` files must stay under :data:`MAX_LINES` lines."""
-GENERATED_MARKERS = ("@generated", "do not edit")
-"""A file whose first lines say this is written by a tool, not by a person."""
 
 ONLY = {
     "retail_lake.transforms": ("pyspark", "retail_lake.contracts"),
@@ -34,15 +38,35 @@ Transforms are pure DataFrame functions: no I/O, no settings, no ports, so they
 run on any frame in a test and inside any job."""
 
 FORBIDDEN = {
-    "retail_lake.contracts": ("retail_lake.jobs", "retail_lake.pipeline", "retail_lake.cli"),
-    "retail_lake.storage": ("retail_lake.jobs", "retail_lake.pipeline", "retail_lake.cli"),
-    "retail_lake.jobs": ("retail_lake.pipeline", "retail_lake.cli"),
+    "retail_lake.contracts": ("retail_lake.jobs", "retail_lake.runner", "retail_lake.cli"),
+    "retail_lake.storage": ("retail_lake.jobs", "retail_lake.runner", "retail_lake.cli"),
+    "retail_lake.jobs": ("retail_lake.runner", "retail_lake.cli"),
+    "retail_lake.runtime": ("retail_lake.jobs", "retail_lake.runner", "retail_lake.cli"),
 }
 """Part -> parts it must never import (at module level, in a function or for typing).
 
 Contracts and storage sit below everything that runs a step; the job bodies are
 called by the runners (the local runner, the Glue/EMR scripts, the CLI) and never
-call them back."""
+call them back. The runtime builds what the jobs are given, so it knows no job."""
+
+COMPOSITION_ROOT = "retail_lake.runtime.adapters"
+"""The one module that opens the adapters of a run from the settings."""
+JOB_ENTRY = "retail_lake.jobs.entry"
+"""The Glue/EMR job entry: the only module under ``jobs`` that may open a run's adapters,
+by calling the composition root (the local runner is the other caller)."""
+OPENERS = frozenset(
+    {
+        "open_tracker",
+        "open_notifier",
+        "open_lineage",
+        "open_catalog",
+        "open_lake_storage",
+        "open_storage",
+        "open_adapters",
+        "resolve_source",
+    }
+)
+"""The factories that open an adapter: job bodies are handed adapters, never open one."""
 
 ALLOWED_LAZY_IMPORTS: dict[tuple[str, str], str] = {}
 """(importer, imported) -> why: imports inside a function that may close a cycle.
@@ -50,218 +74,6 @@ ALLOWED_LAZY_IMPORTS: dict[tuple[str, str], str] = {}
 Empty: no module needs one. A function-level import that closes a cycle only
 postpones the cycle to the first call; add one here only with the reason it cannot
 be a plain import of a module lower down."""
-
-
-# -- finding files and modules -----------------------------------------------------------
-
-
-def _is_environment(folder: Path) -> bool:
-    """A virtualenv or a cache (``.rehearsal/``, ``__pycache__``): not project code."""
-    return (
-        folder.name.startswith(".")
-        or folder.name == "__pycache__"
-        or (folder / "pyvenv.cfg").exists()
-    )
-
-
-def _is_generated(path: Path) -> bool:
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        head = "".join(handle.readline() for _ in range(5)).lower()
-    return any(marker in head for marker in GENERATED_MARKERS)
-
-
-def python_files(*folders: str) -> Iterator[Path]:
-    """The project's own ``.py`` files under ``folders``.
-
-    Symlinks are skipped (``retail_lake/resources/`` links the top-level
-    ``glue_jobs/`` and ``lambdas/`` files, which are checked where they live), and
-    so are environments and generated files.
-    """
-    for folder in folders:
-        for dirpath, dirnames, filenames in os.walk(ROOT / folder):
-            here = Path(dirpath)
-            dirnames[:] = sorted(d for d in dirnames if not _is_environment(here / d))
-            for name in sorted(filenames):
-                path = here / name
-                if name.endswith(".py") and not path.is_symlink() and not _is_generated(path):
-                    yield path
-
-
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
-@cache
-def package_modules() -> dict[str, Path]:
-    """Every module of the ``retail_lake`` package, by dotted name."""
-    return {module_name(p): p for p in python_files(PACKAGE)}
-
-
-def within(name: str, part: str) -> bool:
-    """Whether module ``name`` is ``part`` or inside it."""
-    return name == part or name.startswith(part + ".")
-
-
-# -- parsing imports ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Import:
-    """One imported module: the most specific known module, else the name as written."""
-
-    importer: str
-    target: str
-    line: int
-    lazy: bool  # inside a function: runs on the first call, not on import
-    typing_only: bool  # under ``if TYPE_CHECKING:``: never runs
-
-    def __str__(self) -> str:
-        where = " (in a function)" if self.lazy else " (typing only)" if self.typing_only else ""
-        return f"{self.importer}:{self.line} imports {self.target}{where}"
-
-
-def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
-class _Collector(ast.NodeVisitor):
-    def __init__(self, module: str, is_package: bool, known: set[str]) -> None:
-        self.module, self.is_package, self.known = module, is_package, known
-        self.depth = 0
-        self.typing = 0
-        self.found: list[Import] = []
-
-    def _add(self, target: str, node: ast.stmt) -> None:
-        self.found.append(Import(self.module, target, node.lineno, self.depth > 0, self.typing > 0))
-
-    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        self.depth += 1
-        self.generic_visit(node)
-        self.depth -= 1
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_If(self, node: ast.If) -> None:
-        if not _is_type_checking(node.test):
-            self.generic_visit(node)
-            return
-        self.typing += 1
-        for child in node.body:
-            self.visit(child)
-        self.typing -= 1
-        for child in node.orelse:
-            self.visit(child)
-
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            self._add(alias.name, node)
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        if node.level:
-            package = self.module.split(".")
-            if not self.is_package:
-                package.pop()
-            package = package[: len(package) - (node.level - 1)]
-            base = ".".join([*package, *([node.module] if node.module else [])])
-        else:
-            base = node.module or ""
-        if base == "__future__":
-            return
-        submodules = [f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in self.known]
-        for target in submodules:
-            self._add(target, node)
-        if len(submodules) < len(node.names):  # names defined in ``base`` itself
-            self._add(base, node)
-
-
-def parse_imports(module: str, source: str, is_package: bool, known: set[str]) -> list[Import]:
-    collector = _Collector(module, is_package, known)
-    collector.visit(ast.parse(source))
-    return collector.found
-
-
-@cache
-def package_imports() -> tuple[Import, ...]:
-    known = set(package_modules())
-    found: list[Import] = []
-    for name, path in package_modules().items():
-        source = path.read_text(encoding="utf-8")
-        found += parse_imports(name, source, path.name == "__init__.py", known)
-    return tuple(found)
-
-
-def top_level(name: str) -> str:
-    return name.split(".", 1)[0]
-
-
-# -- the import graph --------------------------------------------------------------------
-
-
-def runs_on_import(imp: Import) -> list[str]:
-    """The package modules whose code ``imp`` makes run: the target and its packages.
-
-    Packages enclosing the importer are left out: they are already being imported
-    when the importer runs (``from retail_lake.infra import alerts`` inside
-    ``retail_lake.infra.template`` depends on ``alerts``, not on the package).
-    """
-    known = package_modules()
-    parts = imp.target.split(".")
-    chain = [".".join(parts[:i]) for i in range(1, len(parts))]
-    ancestors = [p for p in chain if p in known and not within(imp.importer, p)]
-    return [m for m in [*ancestors, imp.target] if m in known and m != imp.importer]
-
-
-def import_graph() -> dict[str, dict[str, Import]]:
-    """Module -> modules it imports when it runs, with the import that does it."""
-    graph: dict[str, dict[str, Import]] = {name: {} for name in package_modules()}
-    for imp in package_imports():
-        if imp.typing_only:
-            continue
-        if imp.lazy and (imp.importer, imp.target) in ALLOWED_LAZY_IMPORTS:
-            continue
-        for target in runs_on_import(imp):
-            graph[imp.importer].setdefault(target, imp)
-    return graph
-
-
-def cycles(graph: dict[str, dict[str, Import]]) -> list[list[str]]:
-    """The strongly connected components with more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for nxt in graph[node]:
-            if nxt not in index:
-                visit(nxt)
-                low[node] = min(low[node], low[nxt])
-            elif nxt in on_stack:
-                low[node] = min(low[node], index[nxt])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.append(member)
-                if member == node:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for node in sorted(graph):
-        if node not in index:
-            visit(node)
-    return found
 
 
 # -- the tests ---------------------------------------------------------------------------
@@ -299,8 +111,67 @@ def test_lower_parts_never_import_the_parts_that_run_them():
     assert not offending, offending
 
 
+def _opener_uses(tree: ast.AST) -> list[tuple[int, str]]:
+    """Lines that import ``boto3`` or import or call one of :data:`OPENERS`."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names if top_level(a.name) == "boto3"]
+        elif isinstance(node, ast.ImportFrom):
+            if top_level(node.module or "") == "boto3":
+                found.append((node.lineno, node.module or ""))
+            found += [(node.lineno, a.name) for a in node.names if a.name in OPENERS]
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name in OPENERS:
+                found.append((node.lineno, f"{name}()"))
+    return found
+
+
+def test_job_bodies_open_no_client_adapter_or_server():
+    """Only the composition root opens adapters; a job body gets them as parameters.
+
+    No module under ``retail_lake/jobs`` imports ``boto3`` or an ``open_*`` factory,
+    and only the job entry reaches the composition root.
+    """
+    offending = []
+    for name, path in package_modules().items():
+        if not within(name, "retail_lake.jobs"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        allowed = {"open_adapters", "open_adapters()"} if name == JOB_ENTRY else set()
+        offending += [
+            f"{name}:{line} uses {what}" for line, what in _opener_uses(tree) if what not in allowed
+        ]
+    offending += [
+        str(imp)
+        for imp in package_imports()
+        if within(imp.importer, "retail_lake.jobs")
+        and imp.importer != JOB_ENTRY
+        and within(imp.target, COMPOSITION_ROOT)
+    ]
+    assert not offending, offending
+
+
+def test_the_opener_check_sees_imports_and_calls():
+    source = """
+import boto3.session
+from retail_lake.tracker import open_tracker
+def f(settings):
+    return notify.open_notifier(settings), resolve_source(settings)
+"""
+    found = _opener_uses(ast.parse(source))
+    assert sorted(found) == [
+        (2, "boto3.session"),
+        (3, "open_tracker"),
+        (5, "open_notifier()"),
+        (5, "resolve_source()"),
+    ]
+
+
 def test_no_import_cycles_among_package_modules():
-    graph = import_graph()
+    graph = import_graph(ALLOWED_LAZY_IMPORTS)
     found = cycles(graph)
     described = [
         [str(graph[a][b]) for a in component for b in component if b in graph[a]]
@@ -327,10 +198,10 @@ from .. import helpers
 if TYPE_CHECKING:
     from retail_lake.cli import app
 def f():
-    from retail_lake.pipeline import run_pipeline
+    from retail_lake.runner.local import run_pipeline
 class C:
     async def g(self):
-        import retail_lake.jobs.extract
+        import retail_lake.jobs.extract_mysql
 """
     known = {"pkg", "pkg.sub", "pkg.sub.mod", "pkg.sub.sibling", "pkg.helpers"}
     found = parse_imports("pkg.sub.mod", source, False, known)
@@ -341,8 +212,8 @@ class C:
         ("pkg.sub.sibling", False, False),
         ("pkg.helpers", False, False),
         ("retail_lake.cli", False, True),
-        ("retail_lake.pipeline", True, False),
-        ("retail_lake.jobs.extract", True, False),
+        ("retail_lake.runner.local", True, False),
+        ("retail_lake.jobs.extract_mysql", True, False),
     ]
 
 
@@ -352,5 +223,5 @@ def test_the_graph_knows_what_runs_on_import():
     outside = Import("retail_lake.artifacts", "retail_lake.infra.alerts", 1, False, False)
     assert runs_on_import(inside) == ["retail_lake.infra.alerts"]
     assert runs_on_import(outside) == ["retail_lake.infra", "retail_lake.infra.alerts"]
-    assert "retail_lake.jobs.extract" in package_modules()
+    assert "retail_lake.jobs.extract_mysql" in package_modules()
     assert "retail_lake.resources" in package_modules()

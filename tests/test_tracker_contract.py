@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -46,7 +47,18 @@ def tracker(make_tracker) -> Tracker:
 
 
 def test_adapters_satisfy_the_protocol(tracker):
-    assert isinstance(tracker, Tracker)
+    """Every method of the port, with the port's parameters (names, order, defaults)."""
+    for name, method in vars(Tracker).items():
+        if name.startswith("_") or not callable(method):
+            continue
+        expected = [
+            (p.name, p.kind, p.default) for p in inspect.signature(method).parameters.values()
+        ]
+        actual = [
+            (p.name, p.kind, p.default)
+            for p in inspect.signature(getattr(type(tracker), name)).parameters.values()
+        ]
+        assert actual == expected, name
 
 
 # -- file arrivals ---------------------------------------------------------------------
@@ -192,7 +204,8 @@ def test_claim_then_start_is_exactly_once(tracker):
         "run-a",
         "wr_123",
     )
-    assert start.started_at is not None
+    assert start.started_at.utcoffset() == dt.timedelta(0)
+    assert abs(dt.datetime.now(dt.UTC) - start.started_at) < dt.timedelta(minutes=5)
     assert tracker.claim_workflow_start("daily", D1, "run-c") is False
     # other dates and workflows are independent
     assert tracker.claim_workflow_start("daily", D2, "run-d") is True
@@ -257,4 +270,5 @@ def test_contract_put_and_get(tracker):
     published = tracker.get_contract()
     assert (published.version, published.content_hash) == ("1.1.0", "def")
     assert published.document == {**doc, "version": "1.1.0"}
-    assert published.published_at.tzinfo is not None
+    assert published.published_at.utcoffset() == dt.timedelta(0)
+    assert abs(dt.datetime.now(dt.UTC) - published.published_at) < dt.timedelta(minutes=5)

@@ -9,7 +9,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from retail_lake.contracts import ColumnType, dataset
-from retail_lake.jobs.ingest import raw_schema
+from retail_lake.jobs.extract_files import raw_schema
 from retail_lake.transforms.parsing import parse_value
 from retail_lake.transforms.rules import (
     reference_keys,

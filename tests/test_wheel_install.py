@@ -22,8 +22,8 @@ import pytest
 
 from retail_lake import deploy, resources
 from retail_lake.infra import LAMBDAS
+from retail_lake.runner.workflow import daily
 from retail_lake.storage import layout
-from retail_lake.workflow import daily
 from tests.infra_support import REPO, built_wheel  # noqa: F401
 
 START = dt.date(2026, 1, 5)
@@ -217,7 +217,7 @@ sys.path.insert(0, {str(built_wheel)!r})
 import retail_lake
 assert retail_lake.__file__.startswith({str(built_wheel)!r}), retail_lake.__file__
 from retail_lake import deploy, resources
-from retail_lake.workflow import daily
+from retail_lake.runner.workflow import daily
 from retail_lake.contracts import contracts
 from retail_lake.crawlers import load_crawlers
 from retail_lake.orders import asl

@@ -28,7 +28,7 @@ from benchmarks.workflow_reference import run_reference
 from retail_lake.config import build_settings
 from retail_lake.contracts import dataset
 from retail_lake.generator import generate
-from retail_lake.pipeline import run_pipeline
+from retail_lake.runner.local import run_pipeline
 from retail_lake.storage import layout
 
 pytestmark = pytest.mark.spark

@@ -14,7 +14,7 @@ import pytest
 
 from retail_lake.completeness import GlueWorkflowStarter, StepFunctionsStarter, workflow_starter
 from retail_lake.config import ConfigError, build_settings
-from retail_lake.remote import start_remote_run
+from retail_lake.runner.remote import start_remote_run
 from tests.aws_readback import glue_runs
 
 DAY = dt.date(2026, 1, 5)
@@ -54,7 +54,7 @@ def _executions(aws, arn: str) -> list[tuple[str, dict]]:
 
 def test_emr_platform_starts_the_state_machine_with_the_business_date(aws, state_machine):
     starter = workflow_starter(_emr(state_machine), aws)
-    assert isinstance(starter, StepFunctionsStarter)
+    assert (type(starter), starter.state_machine_arn) == (StepFunctionsStarter, state_machine)
     execution = starter(DAY)
     described = aws.client("stepfunctions").describe_execution(executionArn=execution)
     # end_date is always there: a Step Functions path cannot read an absent key
@@ -68,7 +68,7 @@ def test_emr_platform_starts_the_state_machine_with_the_business_date(aws, state
 def test_glue_platform_starts_the_workflow_with_the_run_properties(aws):
     settings = _glue(aws)
     starter = workflow_starter(settings, aws)
-    assert isinstance(starter, GlueWorkflowStarter)
+    assert (type(starter), starter.workflow_name) == (GlueWorkflowStarter, WORKFLOW)
     run_id = starter(DAY)
     properties = aws.client("glue").get_workflow_run_properties(Name=WORKFLOW, RunId=run_id)
     assert properties["RunProperties"] == {"business_date": "2026-01-05", "end_date": "2026-01-05"}

@@ -1,9 +1,9 @@
 """Catalog port: Glue Data Catalog on AWS, a DuckDB catalog file locally.
 
-The pipeline's catalog step is one call::
+The workflow's catalog step is one call::
 
-    from retail_lake.catalog import refresh_after_run
-    refresh_after_run(settings, storage)  # = publish(open_catalog(settings), storage)
+    from retail_lake.catalog import open_catalog, refresh_after_run
+    refresh_after_run(open_catalog(settings), storage)  # validation counts, then publish
 
 Table definitions come from the contracts (:mod:`retail_lake.catalog.tables`); view
 SQL from ``retail_lake/sql/views/*.sql``.

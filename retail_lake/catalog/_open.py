@@ -1,8 +1,8 @@
 """The catalog wiring point: which adapter ``settings.catalog`` selects.
 
-A module of its own (re-exported by :mod:`retail_lake.catalog`) so that
-:func:`~retail_lake.catalog.publish.refresh_after_run` can open the catalog with a
-plain import, without importing the package that imports it.
+A module of its own (re-exported by :mod:`retail_lake.catalog`) so that the
+composition root (:mod:`retail_lake.runtime.adapters`) and the command line open
+the catalog through one function, apart from the adapters themselves.
 """
 
 from __future__ import annotations

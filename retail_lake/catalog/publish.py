@@ -13,10 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from retail_lake.catalog._base import Catalog
-from retail_lake.catalog._open import open_catalog
 from retail_lake.catalog.tables import TableSpec, lake_tables
 from retail_lake.catalog.views import ViewReport
 from retail_lake.storage import LakeStorage
@@ -105,18 +103,19 @@ def _register(
 
 
 def refresh_after_run(
-    settings: Any,
+    catalog: Catalog,
     storage: LakeStorage,
     written: Mapping[str, Sequence[Sequence[str]]] | None = None,
-    boto3_session: Any = None,
     days: Sequence[dt.date] | None = None,
 ) -> PublishReport:
-    """The pipeline's catalog step: :func:`publish` on the catalog ``settings`` select.
+    """The workflow's catalog step: :func:`publish` to ``catalog``.
 
     First the validate reports of ``days`` (default: every day) become the rows of
-    ``validation_counts`` (:mod:`retail_lake.catalog.quality`).
+    ``validation_counts`` (:mod:`retail_lake.catalog.quality`). The runner opens the
+    catalog (:func:`~retail_lake.catalog.open_catalog`) and passes it in, as it does
+    every adapter a step uses.
     """
     from retail_lake.catalog.quality import write_validation_counts
 
     write_validation_counts(storage, days)
-    return publish(open_catalog(settings, boto3_session), storage, written=written)
+    return publish(catalog, storage, written=written)

@@ -30,7 +30,7 @@ FILE_DATASETS: dict[str, tuple[str, ...]] = {
 
 The extract step reads the retail tables from the landing dumps (``files``) or over
 JDBC (``mysql``); the franchise stores' files are ingested from landing/ under both
-sources (``retail_lake.jobs.extract_step``), so they are always waited for.
+sources (``retail_lake.jobs.extract``), so they are always waited for.
 """
 
 

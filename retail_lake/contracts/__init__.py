@@ -8,7 +8,9 @@ place. The loaded contracts are immutable and cached per process.
 from __future__ import annotations
 
 from retail_lake.contracts._model import (
+    DUPLICATE_KEY,
     RETAIL_TABLES,
+    ROW_RULE_REASONS,
     RULE_ORDER,
     Column,
     ContractError,
@@ -22,7 +24,9 @@ from retail_lake.contracts._model import (
 from retail_lake.contracts._types import ColumnType, parse_type
 
 __all__ = [
+    "DUPLICATE_KEY",
     "RETAIL_TABLES",
+    "ROW_RULE_REASONS",
     "RULE_ORDER",
     "Column",
     "ColumnType",

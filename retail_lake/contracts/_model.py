@@ -15,24 +15,22 @@ from typing import Any
 from retail_lake.contracts._gates import GateDeclarationError, Gates, parse_gates
 from retail_lake.contracts._types import ColumnType, parse_type
 
-RULE_ORDER: tuple[str, ...] = (
-    "missing_required",
-    "bad_type",
-    "negative_value",
-    "bad_flag",
-    "unknown_date",
-    "unknown_store",
-    "unknown_product",
-    "duplicate_key",
-)
-"""A rejected row carries the first reason of this list that it broke (docs/design.md,
-Validation rules)."""
+ROW_RULE_REASONS: tuple[str, ...] = ("missing_required", "bad_type", "negative_value", "bad_flag")
+"""The reasons judged on a row alone, in order; ``retail_lake.transforms.rules``
+implements one check per reason and refuses to import if the two sets differ."""
 
 _REFERENCE_REASONS = {
     "calendar": "unknown_date",
     "store": "unknown_store",
     "product": "unknown_product",
 }
+
+DUPLICATE_KEY = "duplicate_key"
+"""The reason of every copy of a key after the first, among rows that broke nothing else."""
+
+RULE_ORDER: tuple[str, ...] = (*ROW_RULE_REASONS, *_REFERENCE_REASONS.values(), DUPLICATE_KEY)
+"""A rejected row carries the first reason of this list that it broke (docs/design.md,
+Validation rules). The one list of reason labels: everything else derives from it."""
 
 
 class ContractError(ValueError):

@@ -28,7 +28,7 @@ from retail_lake.infra._common import (
 from retail_lake.infra.emr import render_asl, state_machine_definition
 from retail_lake.infra.emr_image import dockerfile
 from retail_lake.infra.template import build_template, render_template
-from retail_lake.workflow import Workflow, daily
+from retail_lake.runner.workflow import Workflow, daily
 
 TEMPLATES = (ROOT_TEMPLATE, WORKFLOW_TEMPLATE, ORDERS_TEMPLATE)
 """Templates deploy uploads under ``<prefix>cloudformation/`` (the root and its nested stacks)."""

@@ -28,7 +28,7 @@ from typing import Any
 from retail_lake import crawlers as crawler_defs
 from retail_lake.infra._common import arn
 from retail_lake.infra.glue import IS_GLUE, crawler_name, job_name
-from retail_lake.workflow import Workflow
+from retail_lake.runner.workflow import Workflow
 
 TOPIC = "AlertTopic"
 KEY = "AlertKey"

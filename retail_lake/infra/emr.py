@@ -25,7 +25,7 @@ from retail_lake.infra._common import (
     placeholders,
     wheel_key,
 )
-from retail_lake.workflow import Step, Workflow
+from retail_lake.runner.workflow import Step, Workflow
 
 IS_EMR = "IsEmr"
 FAILED = "WorkflowFailed"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from retail_lake.infra._common import job_modules, pinned
 from retail_lake.infra.emr import emr_python
-from retail_lake.workflow import Workflow
+from retail_lake.runner.workflow import Workflow
 
 BASE_IMAGE = "public.ecr.aws/emr-serverless/spark/{release}:latest"
 

@@ -20,7 +20,7 @@ from retail_lake.infra._common import (
     sub,
     wheel_key,
 )
-from retail_lake.workflow import Step, Workflow
+from retail_lake.runner.workflow import Step, Workflow
 
 IS_GLUE = "IsGlue"
 HAS_CONNECTION = "HasJdbcConnection"

@@ -1,5 +1,9 @@
 """What every Glue/EMR job script does first: resolve arguments, build settings and runtime.
 
+This is the composition root of a job on AWS, as the local runner is of a local
+run: it opens the adapters once (:func:`retail_lake.runtime.adapters.open_adapters`)
+and the script hands them to the job body, which opens nothing itself.
+
 The arguments are the same snake_case names in CloudFormation, in the workflow
 definition and in :class:`retail_lake.config.Settings`. ``business_date`` comes
 from ``--business_date`` or, inside a Glue workflow run, from the run property of
@@ -17,12 +21,12 @@ from typing import Any
 from retail_lake.config import ConfigError, Settings, build_settings, resolve_job_arguments
 from retail_lake.contracts import contracts
 from retail_lake.contracts.publish import check_published
-from retail_lake.dates import date_range
+from retail_lake.dates import date_range, parse_date
 from retail_lake.jobs.recording import recorded
-from retail_lake.jobs.step_hooks import StepHooks, open_step_hooks
-from retail_lake.runtime import JobContext, build_context
-from retail_lake.storage import LakeStorage, open_lake_storage
-from retail_lake.tracker import Tracker, open_tracker
+from retail_lake.jobs.step_hooks import StepHooks, step_hooks
+from retail_lake.runtime.adapters import Adapters, glue_run_properties, open_adapters
+from retail_lake.runtime.spark import JobContext, build_context
+from retail_lake.storage import LakeStorage
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +63,17 @@ class Job:
     name: str
     context: JobContext
     settings: Settings
-    storage: LakeStorage
     days: list[dt.date]
-    tracker: Tracker | None = field(default=None, repr=False)
+    adapters: Adapters = field(repr=False)
     hooks: StepHooks | None = field(default=None, repr=False)
 
     @property
-    def spark(self):
+    def spark(self) -> Any:
         return self.context.spark
+
+    @property
+    def storage(self) -> LakeStorage:
+        return self.adapters.storage
 
     def once(self, action: Callable[[], Any]) -> Any:
         """Run the step once for all its dates, recorded under the last date.
@@ -75,7 +82,7 @@ class Job:
         error propagates (:func:`~retail_lake.jobs.recording.recorded`).
         """
         return recorded(
-            self.tracker,
+            self.adapters.tracker,
             self.settings.workflow_name,
             self.name,
             self.days[-1],
@@ -97,12 +104,7 @@ def workflow_run_properties(args: dict[str, str], settings: Settings) -> dict[st
     """
     if "WORKFLOW_NAME" not in args or "WORKFLOW_RUN_ID" not in args:
         return {}
-    import boto3
-
-    glue = boto3.client("glue", region_name=settings.region)
-    return glue.get_workflow_run_properties(
-        Name=args["WORKFLOW_NAME"], RunId=args["WORKFLOW_RUN_ID"]
-    )["RunProperties"]
+    return glue_run_properties(settings, args["WORKFLOW_NAME"], args["WORKFLOW_RUN_ID"])
 
 
 def workflow_run_id(args: dict[str, str], settings: Settings, days: list[dt.date]) -> str:
@@ -117,13 +119,6 @@ def workflow_run_id(args: dict[str, str], settings: Settings, days: list[dt.date
     return f"{settings.workflow_name}:{days[0]}..{days[-1]}"
 
 
-def parse_date(text: str, what: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(f"{what} must be YYYY-MM-DD, got {text!r}") from None
-
-
 def start_job(argv: Sequence[str], job_name: str) -> Job:
     """Resolve arguments with ``getResolvedOptions`` and build the job for its platform."""
     args = resolve_job_arguments(argv, REQUIRED, OPTIONAL)
@@ -133,13 +128,14 @@ def start_job(argv: Sequence[str], job_name: str) -> Job:
         dates = workflow_run_properties(args, settings)
     if not dates.get("business_date"):
         raise ConfigError(f"{job_name}: no --business_date and no workflow run property")
-    start = parse_date(dates["business_date"], "business_date")
-    end = parse_date(dates["end_date"], "end_date") if dates.get("end_date") else None
+    start = _date(dates["business_date"], "business_date")
+    end = _date(dates["end_date"], "end_date") if dates.get("end_date") else None
     if end is not None and end < start:
         raise ConfigError(f"end_date {end} is before business_date {start}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    tracker = open_tracker(settings)
-    published = check_published(tracker, strict=settings.platform != "local")
+    days = date_range(start, end)
+    adapters = open_adapters(settings, workflow_run_id=workflow_run_id(args, settings, days))
+    published = check_published(adapters.tracker, strict=settings.platform != "local")
     log.info(
         "%s runs with contracts %s (hash %s); published: %s",
         job_name,
@@ -148,9 +144,13 @@ def start_job(argv: Sequence[str], job_name: str) -> Job:
         published.version if published else "none",
     )
     context = build_context(settings, args.get("JOB_NAME", job_name))
-    storage = open_lake_storage(settings)
-    days = date_range(start, end)
-    hooks = open_step_hooks(
-        settings, storage, workflow_run_id=workflow_run_id(args, settings, days)
-    )
-    return Job(job_name, context, settings, storage, days, tracker, hooks)
+    hooks = step_hooks(settings, adapters.notifier, adapters.lineage, metrics=adapters.metrics)
+    return Job(job_name, context, settings, days, adapters, hooks)
+
+
+def _date(text: str, what: str) -> dt.date:
+    """A date argument; a malformed one is a :class:`ConfigError` naming the argument."""
+    try:
+        return parse_date(text, what)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None

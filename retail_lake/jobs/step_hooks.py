@@ -1,9 +1,11 @@
 """What happens around every step run besides the tracker: alerts, metrics and lineage.
 
-:func:`open_step_hooks` is the one place that builds these from the settings; the
-Glue/EMR entry point (:func:`retail_lake.jobs.entry.start_job`) and the local runner
-(:func:`retail_lake.pipeline.run_pipeline`) both call it and hand the hooks to
-:func:`retail_lake.jobs.recording.recorded`, so no job body opens a client itself.
+The notifier, the metrics publisher and the lineage emitter are opened by the composition root
+(:func:`retail_lake.runtime.adapters.open_adapters`); the Glue/EMR entry point
+(:func:`retail_lake.jobs.entry.start_job`) and the local runner
+(:func:`retail_lake.runner.local.run_pipeline`) turn them into hooks with
+:func:`step_hooks` and hand those to :func:`retail_lake.jobs.recording.recorded`, so
+no job body opens a client itself.
 
 A hook never changes a step's outcome: each call is guarded, a hook that fails is
 logged, and the step's own result or error goes on unchanged.
@@ -25,7 +27,8 @@ from retail_lake.jobs.validate_report import ValidateRun
 if TYPE_CHECKING:
     from retail_lake.config import Settings
     from retail_lake.lineage import StepLineage
-    from retail_lake.storage import LakeStorage
+    from retail_lake.metrics import MetricsPublisher
+    from retail_lake.notify import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -86,30 +89,24 @@ def logs_hint(settings: Settings, job_run_id: str | None = None) -> str:
     return LOCAL_LOGS
 
 
-def open_step_hooks(
+def step_hooks(
     settings: Settings,
-    storage: LakeStorage,
+    notifier: Notifier | None,
+    lineage: StepLineage | None,
     *,
-    workflow_run_id: str,
+    metrics: MetricsPublisher | None = None,
     job_run_id: str | None = None,
-    boto3_session: Any = None,
 ) -> StepHooks:
-    """The failure and gate alerts (notifier port), gate metrics (metrics port) and
-    lineage (``settings.lineage``) of a run.
+    """The hooks of a run from the adapters its runner opened (any may be missing).
 
-    ``workflow_run_id`` ties every step's lineage run to its workflow run: Glue's
-    ``WORKFLOW_RUN_ID`` on AWS, one id per ``run_pipeline`` call locally. A hook that
-    cannot be built is logged and left out; the run itself goes on.
+    The failure alert and the gate alert go through ``notifier`` to
+    ``settings.alert_recipients``; the failure alert names where the step's log is on
+    this platform (``job_run_id``: Glue's log stream); gate figures go to ``metrics``.
     """
-    from retail_lake.lineage import open_lineage
-    from retail_lake.metrics import open_metrics
-    from retail_lake.notify import open_notifier
-
-    hooks = StepHooks()
     recipients = tuple(settings.alert_recipients)
-    try:
-        notifier = open_notifier(settings, boto3_session)
-        hooks.alerts = FailureAlerts(
+    alerts = gates = None
+    if notifier is not None:
+        alerts = FailureAlerts(
             notifier,
             recipients,
             settings.workflow_name,
@@ -117,19 +114,5 @@ def open_step_hooks(
             logs_hint(settings, job_run_id),
             settings.platform,
         )
-        hooks.gates = GateNotices(
-            notifier,
-            open_metrics(settings, boto3_session),
-            recipients,
-            settings.workflow_name,
-            settings.lake,
-        )
-    except Exception:
-        log.exception("no alerts for this run: the notifier or metrics could not be built")
-    try:
-        hooks.lineage = open_lineage(
-            settings, storage, workflow_run_id=workflow_run_id, boto3_session=boto3_session
-        )
-    except Exception:
-        log.exception("no lineage for this run: lineage %r could not be set up", settings.lineage)
-    return hooks
+        gates = GateNotices(notifier, metrics, recipients, settings.workflow_name, settings.lake)
+    return StepHooks(alerts, lineage, gates)

@@ -22,7 +22,7 @@ from pyspark.sql import types as T
 
 from retail_lake.contracts import Dataset, contracts, dataset
 from retail_lake.jobs import _io
-from retail_lake.jobs.ingest import raw_schema
+from retail_lake.jobs.extract_files import raw_schema
 from retail_lake.jobs.validate_gates import GateHalt, judge_loads, volume_history
 from retail_lake.jobs.validate_report import (
     DatasetOutcome,

@@ -10,13 +10,20 @@ in the JVM.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from retail_lake.contracts import RULE_ORDER, Dataset, dataset
+from retail_lake.contracts import (
+    DUPLICATE_KEY,
+    ROW_RULE_REASONS,
+    RULE_ORDER,
+    ContractError,
+    Dataset,
+    dataset,
+)
 from retail_lake.transforms.parsing import parse_flag, parse_value
 
 REASON = "reject_reason"
@@ -82,13 +89,31 @@ class RowRule:
     broken: Callable[[Dataset], Column]
 
 
-ROW_RULES: tuple[RowRule, ...] = (
-    RowRule("missing_required", _missing_required),
-    RowRule("bad_type", _bad_type),
-    RowRule("negative_value", _negative_value),
-    RowRule("bad_flag", _bad_flag),
-)
-"""Adding a row rule is one entry here (and its reason in ``RULE_ORDER``)."""
+_ROW_CHECKS: dict[str, Callable[[Dataset], Column]] = {
+    "missing_required": _missing_required,
+    "bad_type": _bad_type,
+    "negative_value": _negative_value,
+    "bad_flag": _bad_flag,
+}
+"""The check of each row-level reason, keyed by the contract's label."""
+
+
+def row_rules(
+    checks: Mapping[str, Callable[[Dataset], Column]], reasons: Sequence[str]
+) -> tuple[RowRule, ...]:
+    """The rules of ``checks`` in the order of ``reasons``; a reason without a check,
+    or a check without a reason, is a :class:`ContractError` (at import)."""
+    if set(checks) != set(reasons):
+        raise ContractError(
+            f"row rules {sorted(checks)} differ from the contracts' reasons {sorted(reasons)}"
+        )
+    return tuple(RowRule(reason, checks[reason]) for reason in reasons)
+
+
+ROW_RULES: tuple[RowRule, ...] = row_rules(_ROW_CHECKS, ROW_RULE_REASONS)
+"""The row rules in the contracts' order. Adding one is a reason in
+``retail_lake.contracts.ROW_RULE_REASONS`` and its check in ``_ROW_CHECKS``; a
+reason without a check, or a check without a reason, stops the import."""
 
 
 ALWAYS_KNOWN = "0001-01-01"
@@ -187,7 +212,7 @@ def _with_duplicate_key(checked: DataFrame, ds: Dataset) -> DataFrame:
     position = F.row_number().over(in_order)
     duplicate = passed & (copies > 1) & (differ | (position > 1))
     return checked.withColumn(
-        REASON, F.when(duplicate, F.lit("duplicate_key")).otherwise(F.col(REASON))
+        REASON, F.when(duplicate, F.lit(DUPLICATE_KEY)).otherwise(F.col(REASON))
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from retail_lake.infra._common import job_modules
 from retail_lake.infra.emr_image import dockerfile_modules
-from retail_lake.workflow import daily
+from retail_lake.runner.workflow import daily
 from tests.rehearsal.asl import validator_cli
 from tests.rehearsal.environments import emr_environment, glue_environment
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from retail_lake.workflow import daily
+from retail_lake.runner.workflow import daily
 from tests.rehearsal import environments
 from tests.rehearsal.glue_service import additional_python_modules
 from tests.rehearsal.lake_compare import curated_differences

@@ -26,9 +26,9 @@ from retail_lake.config import build_settings
 from retail_lake.generator import generate
 from retail_lake.generator.mysql import load_mysql
 from retail_lake.infra.emr_image import dockerfile_modules
-from retail_lake.pipeline import run_pipeline
+from retail_lake.runner.local import run_pipeline
+from retail_lake.runner.workflow import daily
 from retail_lake.storage import layout
-from retail_lake.workflow import daily
 from tests.fixtures_mariadb import Database
 from tests.rehearsal import environments
 from tests.rehearsal.deployment import deploy_played

@@ -14,8 +14,8 @@ import datetime as dt
 from typing import Any
 
 from retail_lake.contracts import Dataset
-from retail_lake.jobs.extract_retry import ExtractError
-from retail_lake.jobs.extract_sql import Window
+from retail_lake.jobs.extract_mysql_retry import ExtractError
+from retail_lake.jobs.extract_mysql_sql import Window
 
 
 def parse_watermark(table: str, value: str | None) -> dt.date | None:

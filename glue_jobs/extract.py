@@ -7,15 +7,20 @@ landing/. Both end in the same raw layout.
 
 import sys
 
-from retail_lake.jobs import extract_step
+from retail_lake.jobs import extract
 from retail_lake.jobs.entry import start_job
 
 
 def main(argv: list[str]) -> None:
     job = start_job(argv, "extract")
     job.once(
-        lambda: extract_step.run(
-            job.spark, job.storage, job.settings, job.days, tracker=job.tracker
+        lambda: extract.run(
+            job.spark,
+            job.storage,
+            job.settings,
+            job.days,
+            tracker=job.adapters.tracker,
+            source=job.adapters.source,
         )
     )
     job.commit()

@@ -1,7 +1,7 @@
 """Extraction failures: what went wrong, whether a retry can help, and the retry loop.
 
 Kept apart from the SQL and from the job's orchestration because the same rules
-apply to every JDBC call the extract job makes (bounds query, read, write): a
+apply to every JDBC call the MySQL extract makes (bounds query, read, write): a
 connection failure is retried with backoff, a wrong password or a missing table is
 not (it cannot succeed, and repeated failed logins can get a client host blocked),
 and every message is scrubbed of the password before anyone sees it.
@@ -18,9 +18,9 @@ from typing import TypeVar
 
 from retail_lake.source_db import SourceDatabase
 
-# The extract job's logger: retry warnings belong to the job's log, whichever module
+# The MySQL extract's logger: retry warnings belong to the job's log, whichever module
 # the loop lives in.
-log = logging.getLogger("retail_lake.jobs.extract")
+log = logging.getLogger("retail_lake.jobs.extract_mysql")
 T = TypeVar("T")
 
 

@@ -1,4 +1,4 @@
-"""The extract job's run report (``_control/reports/<D>/extract.json``).
+"""The MySQL extract's run report (``_control/reports/<D>/extract.json``).
 
 It records, per table, the window read, the watermark before and after, the rows
 and files written and the timings: the operator's answer to "what did last night's
@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from retail_lake.jobs.extract_sql import Window
+from retail_lake.jobs.extract_mysql_sql import Window
 
 
 @dataclass

@@ -1,8 +1,11 @@
-"""Ingest: landing CSV files of a range of business dates → ``raw/`` Parquet, as delivered.
+"""The file half of the extract step: landing CSV files of a range of dates → ``raw/``.
 
-Both sources end in the same raw layout: this job for CSV dumps in ``landing/``,
-the extraction job for MySQL/RDS. Raw keeps every value as text so that
-validation, not the reader, decides what is malformed.
+The extract step (:mod:`retail_lake.jobs.extract`) fills ``raw/`` from two kinds of
+source that end in the same raw layout: this module ingests the CSV files in
+``landing/`` as delivered, :mod:`retail_lake.jobs.extract_mysql` reads MySQL/RDS.
+Raw keeps every value as text so that validation, not the reader, decides what is
+malformed. Its report is ``_control/reports/<D>/ingest.json``, next to the MySQL
+half's ``extract.json``.
 """
 
 from __future__ import annotations
@@ -145,7 +148,9 @@ def _accepted_headers(
             if name not in PER_SENDER_FILES:
                 raise
             report.rejected_files[rel] = str(exc)
-            log.error("ingest %s: file rejected, the other files go on: %s", report.day, exc)
+            log.error(
+                "extract %s (files): file rejected, the other files go on: %s", report.day, exc
+            )
     return headers
 
 
@@ -157,7 +162,7 @@ def _with_load_dates(spark: SparkSession, frame: DataFrame, loads: dict[str, str
     """
     files = spark.createDataFrame(list(loads.items()), f"{SOURCE_FILE} string, {LOAD_DATE} string")
     joined = frame.join(F.broadcast(files), SOURCE_FILE, "left")
-    unmatched = F.concat(F.lit("ingest could not tell the load of file "), F.col(SOURCE_FILE))
+    unmatched = F.concat(F.lit("extract could not tell the load of file "), F.col(SOURCE_FILE))
     return joined.withColumn(
         LOAD_DATE,
         F.when(F.col(LOAD_DATE).isNull(), F.raise_error(unmatched)).otherwise(F.col(LOAD_DATE)),
@@ -185,7 +190,7 @@ def run(
                 continue
             if not rels:
                 report.missing.append(name)
-                log.info("ingest %s: no %s file in landing", report.day, name)
+                log.info("extract %s (files): no %s file in landing", report.day, name)
                 continue
             accepted = _accepted_headers(storage, name, rels, report)
             report.files[name] = [rel for rel in rels if rel in accepted]

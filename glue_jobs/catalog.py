@@ -12,7 +12,7 @@ from retail_lake.jobs.entry import start_job
 
 def main(argv: list[str]) -> None:
     job = start_job(argv, "catalog")
-    job.once(lambda: refresh_after_run(job.settings, job.storage, days=job.days))
+    job.once(lambda: refresh_after_run(job.adapters.catalog(), job.storage, days=job.days))
     job.commit()
 
 

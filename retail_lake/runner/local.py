@@ -4,6 +4,10 @@ Every step runs once for the whole range, in dependency order, exactly as a Glue
 workflow run or an EMR state machine execution over ``business_date``..``end_date``
 does: a backfill reads, validates and writes all its dates in one pass. Any failure
 stops the run with a :class:`StepError` naming the step, the dates and the cause.
+
+This is the composition root of a local run: it opens every adapter once
+(:func:`retail_lake.runtime.adapters.open_adapters`) and hands each step the ones it
+uses, as the Glue/EMR job entry does on AWS.
 """
 
 from __future__ import annotations
@@ -15,15 +19,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from retail_lake.catalog import refresh_after_run
 from retail_lake.config import Settings
 from retail_lake.contracts.publish import check_published
 from retail_lake.dates import date_range
+from retail_lake.jobs import aggregate, extract, validate
 from retail_lake.jobs.errors import StepError
 from retail_lake.jobs.recording import recorded
-from retail_lake.jobs.step_hooks import StepHooks, open_step_hooks
-from retail_lake.storage import LakeStorage, open_lake_storage
-from retail_lake.tracker import Tracker, open_tracker
-from retail_lake.workflow import Step, Workflow, daily
+from retail_lake.jobs.step_hooks import StepHooks, step_hooks
+from retail_lake.runner.workflow import Step, Workflow, daily
+from retail_lake.runtime.adapters import Adapters, open_adapters
+from retail_lake.runtime.spark import build_spark
 
 log = logging.getLogger(__name__)
 
@@ -33,35 +39,29 @@ class LocalRun:
     """What a local step needs: the same things a Glue job gets from the runtime."""
 
     settings: Settings
-    storage: LakeStorage
+    adapters: Adapters
     spark: Any
-    tracker: Tracker | None = None
     workflow: str = "retail-lake-daily"
     hooks: StepHooks | None = None
 
 
 def _extract(run: LocalRun, days: Sequence[dt.date]) -> Any:
-    from retail_lake.jobs import extract_step
-
-    return extract_step.run(run.spark, run.storage, run.settings, days, tracker=run.tracker)
+    ports = run.adapters
+    return extract.run(
+        run.spark, ports.storage, run.settings, days, tracker=ports.tracker, source=ports.source
+    )
 
 
 def _validate(run: LocalRun, days: Sequence[dt.date]) -> Any:
-    from retail_lake.jobs import validate
-
-    return validate.run(run.spark, run.storage, days)
+    return validate.run(run.spark, run.adapters.storage, days)
 
 
 def _aggregate(run: LocalRun, days: Sequence[dt.date]) -> Any:
-    from retail_lake.jobs import aggregate
-
-    return aggregate.run(run.spark, run.storage, days)
+    return aggregate.run(run.spark, run.adapters.storage, days)
 
 
 def _catalog(run: LocalRun, days: Sequence[dt.date]) -> Any:
-    from retail_lake.catalog import refresh_after_run
-
-    return refresh_after_run(run.settings, run.storage, days=days)
+    return refresh_after_run(run.adapters.catalog(), run.adapters.storage, days=days)
 
 
 def _crawl(run: LocalRun, days: Sequence[dt.date]) -> Any:
@@ -92,7 +92,13 @@ def _execute(
     log.info("%s %s: start", step.name, label)
     try:
         outcome = recorded(
-            run.tracker, run.workflow, step.name, days[-1], action, days=days, hooks=run.hooks
+            run.adapters.tracker,
+            run.workflow,
+            step.name,
+            days[-1],
+            action,
+            days=days,
+            hooks=run.hooks,
         )
     except StepError:
         raise
@@ -116,15 +122,12 @@ def run_pipeline(
         raise StepError(missing[0], start, "the local runner has no implementation of this step")
     days = date_range(start, end)
     if spark is None:
-        from retail_lake.runtime import build_spark
-
         spark = build_spark(settings)
-    tracker = open_tracker(settings)
-    check_published(tracker)
-    storage = open_lake_storage(settings)
     # One workflow run id per call: the parent of every step's lineage run.
-    hooks = open_step_hooks(settings, storage, workflow_run_id=uuid.uuid4().hex)
-    run = LocalRun(settings, storage, spark, tracker, workflow.name, hooks)
+    adapters = open_adapters(settings, workflow_run_id=uuid.uuid4().hex)
+    check_published(adapters.tracker)
+    hooks = step_hooks(settings, adapters.notifier, adapters.lineage, metrics=adapters.metrics)
+    run = LocalRun(settings, adapters, spark, workflow.name, hooks)
     result = RunResult(days)
     for step in workflow.ordered():
         _execute(result, run, step, days, lambda s=step: LOCAL_ACTIONS[s.name](run, days))

@@ -1,4 +1,4 @@
-"""The SQL the extract job sends to MySQL/RDS, generated from the contracts only.
+"""The SQL the MySQL extract sends to MySQL/RDS, generated from the contracts only.
 
 Table and column names must be contract names, dates must be ``datetime.date`` and
 bounds ``int``, so no input reaches the database as SQL text. Reads are split into

@@ -1,0 +1,1 @@
+../../../glue_jobs/catalog.py

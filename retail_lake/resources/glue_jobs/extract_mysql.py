@@ -1,1 +1,0 @@
-../../../glue_jobs/extract_mysql.py

@@ -1,1 +1,0 @@
-../../../glue_jobs/publish_catalog.py
