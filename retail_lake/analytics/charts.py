@@ -13,18 +13,13 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-# One colour per validation reason, so the same reason has the same
-# colour in every chart, notebook and report.
-REASON_COLOURS: dict[str, str] = {
-    "missing_required": "#636efa",
-    "bad_type": "#ef553b",
-    "negative_value": "#00cc96",
-    "bad_flag": "#ab63fa",
-    "unknown_date": "#ffa15a",
-    "unknown_store": "#19d3f3",
-    "unknown_product": "#ff6692",
-    "duplicate_key": "#b6e880",
-}
+from retail_lake.contracts import RULE_ORDER
+
+_PALETTE = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880")
+
+# One colour per validation reason, so the same reason has the same colour in every
+# chart, notebook and report; the reasons come from the contracts, in rule order.
+REASON_COLOURS: dict[str, str] = dict(zip(RULE_ORDER, _PALETTE, strict=True))
 _TEMPLATE = "plotly_white"
 
 
