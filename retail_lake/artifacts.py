@@ -1,4 +1,4 @@
-"""What ``retail-lake deploy`` uploads: the wheel, job scripts, Lambda zips, templates, driver.
+"""What ``retail-lake deploy`` uploads: wheel, job scripts, Lambda zips and layer, templates, driver.
 
 Built before anything touches AWS, so a failure here changes nothing. The prefix
 the artifacts go under is derived from their content (:func:`artifact_prefix`).
@@ -16,8 +16,9 @@ from importlib.abc import Traversable
 from pathlib import Path
 
 from retail_lake import resources
-from retail_lake.infra import LAMBDAS, TEMPLATES, lambda_key, wheel_key
+from retail_lake.infra import LAMBDAS, TEMPLATES, lambda_key, lineage_layer_key, wheel_key
 from retail_lake.infra._common import PYPROJECT, jdbc_jar_key, project_version
+from retail_lake.lineage_layer import LayerBuildError, build_lineage_layer
 from retail_lake.runner.workflow import daily
 from retail_lake.sql import view_files
 
@@ -78,7 +79,8 @@ def package_files() -> list[tuple[str, Traversable]]:
 def lambda_zip(name: str) -> bytes:
     """``handler.py`` at the zip root plus the ``retail_lake`` package (deterministic bytes).
 
-    Third-party modules (awswrangler, pandas) come from the AWS SDK for pandas layer.
+    Third-party modules come from layers: awswrangler and pandas from the AWS SDK for
+    pandas layer, openlineage-python from the layer deploy builds (:func:`lineage_layer`).
     """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -98,8 +100,19 @@ def check_wheel(wheel: Path) -> Path:
     return wheel
 
 
-def collect_artifacts(wheel: Path) -> dict[str, bytes]:
-    """Key relative to the prefix -> content, for everything the templates reference."""
+def lineage_layer() -> Path:
+    """The order Lambdas' openlineage layer zip (built with pip, cached between deploys)."""
+    try:
+        return build_lineage_layer()
+    except LayerBuildError as exc:
+        raise DeployError(str(exc)) from None
+
+
+def collect_artifacts(wheel: Path, layer: Path | None = None) -> dict[str, bytes]:
+    """Key relative to the prefix -> content, for everything the templates reference.
+
+    ``layer`` is a built lineage layer zip; without it :func:`lineage_layer` builds one.
+    """
     workflow = daily()
     artifacts: dict[str, bytes] = {}
     for step in workflow.ordered():
@@ -108,6 +121,7 @@ def collect_artifacts(wheel: Path) -> dict[str, bytes]:
     artifacts[wheel_key()] = wheel.read_bytes()
     for name in LAMBDAS:
         artifacts[lambda_key(name)] = lambda_zip(name)
+    artifacts[lineage_layer_key()] = (layer or lineage_layer()).read_bytes()
     for template in TEMPLATES:
         artifacts[f"cloudformation/{template.name}"] = template.read_bytes()
     for view in view_files():

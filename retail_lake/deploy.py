@@ -4,7 +4,8 @@ Order matters and is why this is code rather than one ``aws cloudformation deplo
 
 1. the bootstrap stack (``<stack>-bootstrap``: artifacts bucket + access-log bucket)
    must exist before anything can be uploaded to it;
-2. the artifacts go under a versioned prefix ``retail-lake/<version>-<hash>/``
+2. the artifacts (among them the order Lambdas' openlineage layer zip, built with
+   pip for the Lambda platform) go under a versioned prefix ``retail-lake/<version>-<hash>/``
    whose hash covers every uploaded file except the wheel (whose zip timestamps
    change on every build) plus ``pyproject.toml``, so an unchanged tree reuses the
    prefix and a changed one never overwrites what a running stack points at;
@@ -29,6 +30,7 @@ from retail_lake.artifacts import (
     build_wheel,
     check_wheel,
     collect_artifacts,
+    lineage_layer,
 )
 from retail_lake.infra import BOOTSTRAP_TEMPLATE
 
@@ -189,6 +191,7 @@ def deploy(
     wheel: Path | None = None,
     wait: bool = True,
     wheel_builder: Callable[[Path], Path] = build_wheel,
+    layer_builder: Callable[[], Path] = lineage_layer,
     root_cloudformation: Any = None,
 ) -> DeployResult:
     """Deploy retail-lake as stack ``stack`` with artifacts in bucket ``bucket``.
@@ -202,14 +205,17 @@ def deploy(
     Once the stack is complete the contracts are published to its metadata table
     (:func:`publish_contracts`; with ``wait=False``, run ``retail-lake contracts publish``).
     ``wheel`` is a built library wheel; without it the checkout is built (an
-    installation without a checkout must pass one).
+    installation without a checkout must pass one). ``layer_builder`` gives the order
+    Lambdas' openlineage layer zip (default: built with pip for the Lambda platform and
+    cached, see :mod:`retail_lake.lineage_layer`); the orders stack publishes it as a
+    layer version unless ``LineageLayerArn`` names another one.
     """
     if platform not in PLATFORMS:
         raise DeployError(f"--platform must be glue or emr for deploy, got {platform!r}")
-    # Build before touching AWS, so a missing wheel fails before any stack changes.
+    # Build before touching AWS, so a missing wheel or layer fails before any stack changes.
     with tempfile.TemporaryDirectory(prefix="retail-lake-wheel-") as tmp:
         built = check_wheel(wheel) if wheel else wheel_builder(Path(tmp))
-        artifacts = collect_artifacts(built)
+        artifacts = collect_artifacts(built, layer_builder())
     prefix = artifact_prefix(artifacts)
 
     import boto3

@@ -20,7 +20,7 @@ from retail_lake import deploy
 from retail_lake.contracts import contracts
 from retail_lake.contracts.publish import check_published
 from retail_lake.tracker import DynamoDBTracker, create_dynamodb_tables
-from tests.infra_support import REPO, built_wheel  # noqa: F401
+from tests.infra_support import REPO, built_layer, built_wheel  # noqa: F401
 
 STACK = "rl-test"
 BUCKET = "rl-artifacts"
@@ -45,6 +45,7 @@ def _expected_relative_keys() -> set[str]:
         "lambdas/check_completeness.zip",
         "lambdas/validate_order.zip",
         "lambdas/order_stream_transform.zip",
+        "layers/openlineage.zip",
         "cloudformation/retail_lake.yaml",
         "cloudformation/daily_workflow.yaml",
         "cloudformation/orders.yaml",
@@ -106,7 +107,11 @@ def _objects(aws) -> dict[str, bytes]:
     return {k: s3.get_object(Bucket=BUCKET, Key=k)["Body"].read() for k in keys}
 
 
-def test_deploy_creates_bootstrap_uploads_artifacts_and_creates_the_stack(aws, built_wheel):  # noqa: F811
+def test_deploy_creates_bootstrap_uploads_artifacts_and_creates_the_stack(
+    aws,
+    built_wheel,  # noqa: F811
+    built_layer,  # noqa: F811
+):
     tracker = _tables(aws)
     root = aws.client("cloudformation")
     created = _capture(root, "CreateStack")
@@ -163,6 +168,11 @@ def test_deploy_creates_bootstrap_uploads_artifacts_and_creates_the_stack(aws, b
     with zipfile.ZipFile(io.BytesIO(objects[f"{prefix}lambdas/check_completeness.zip"])) as z:
         assert z.read("handler.py") == (REPO / "lambdas/check_completeness/handler.py").read_bytes()
         assert "retail_lake/completeness/__init__.py" in z.namelist()
+    # the order Lambdas' layer: deploy's (cached) build, openlineage under python/
+    layer = objects[f"{prefix}layers/openlineage.zip"]
+    assert layer == built_layer.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(layer)) as z:
+        assert "python/openlineage/client/__init__.py" in z.namelist()
     with zipfile.ZipFile(io.BytesIO(objects[f"{prefix}dist/{built_wheel.name}"])) as z:
         assert "retail_lake/sql/views/v_weekly_store_performance.sql" in z.namelist()
 

@@ -15,7 +15,13 @@ from typing import Any
 import pytest
 
 from retail_lake import deploy, infra
-from tests.infra_support import ALL_TEMPLATES, REPO, built_wheel, load  # noqa: F401
+from tests.infra_support import (  # noqa: F401
+    ALL_TEMPLATES,
+    REPO,
+    built_layer,
+    built_wheel,
+    load,
+)
 
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 ARTIFACT = "${ArtifactPrefix}"
@@ -29,8 +35,8 @@ def templates() -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def artifacts(built_wheel) -> dict[str, bytes]:  # noqa: F811
-    return deploy.collect_artifacts(built_wheel)
+def artifacts(built_wheel, built_layer) -> dict[str, bytes]:  # noqa: F811
+    return deploy.collect_artifacts(built_wheel, built_layer)
 
 
 def _walk(node: Any):
@@ -72,7 +78,7 @@ def test_every_referenced_artifact_exists_or_is_produced_by_deploy(templates, ar
     # every key the nested stacks' code keys are built from
     root = templates["retail_lake.yaml"]["Resources"]
     orders = root["OrdersStack"]["Properties"]["Parameters"]
-    for name in ("ValidateOrderCodeKey", "OrderStreamTransformCodeKey"):
+    for name in ("ValidateOrderCodeKey", "OrderStreamTransformCodeKey", "LineageLayerKey"):
         assert orders[name]["Fn::Sub"].split(ARTIFACT, 1)[1] in artifacts
 
 
@@ -123,6 +129,77 @@ def test_handlers_import_from_their_zip(tmp_path, artifacts):
         assert done.returncode == 0, done.stderr
         handler_file, package_file = done.stdout.split()
         assert handler_file.startswith(str(target)) and package_file.startswith(str(target))
+
+
+# Lambda puts the function zip (/var/task), the layers' python/ folders (/opt/python)
+# and the runtime's own AWS SDK on sys.path. ``-I -S`` leaves out this environment's
+# site-packages, so openlineage can come from the layer alone.
+_LAYERED_HANDLER = """
+import json, sys
+task, layer, runtime = sys.argv[1:4]
+sys.path[:0] = [task, layer, runtime]
+import openlineage.client, handler
+assert openlineage.client.__file__.startswith(layer), openlineage.client.__file__
+assert handler.__file__.startswith(task), handler.__file__
+print(json.dumps(handler.handler(json.load(sys.stdin), None)))
+"""
+
+
+def _runtime_stand_in(folder: Path) -> Path:
+    """Links to this environment's copies of what the Lambda runtime provides."""
+    import importlib.util
+
+    from retail_lake.lineage_layer import RUNTIME_PROVIDED
+
+    folder.mkdir()
+    modules = {"python-dateutil": "dateutil"}
+    for distribution in sorted(RUNTIME_PROVIDED):
+        spec = importlib.util.find_spec(modules.get(distribution, distribution))
+        assert spec is not None and spec.origin, distribution
+        origin = Path(spec.origin)
+        source = origin.parent if origin.name == "__init__.py" else origin
+        (folder / source.name).symlink_to(source)
+    return folder
+
+
+def test_the_order_lambdas_emit_lineage_with_the_built_layer(tmp_path, artifacts, templates):
+    from retail_lake.lineage_layer import LAMBDA_PYTHON
+    from tests.orders_support import seed_order, with_contact
+
+    python = f"python{LAMBDA_PYTHON}"  # the layer is built for the functions' runtime
+    orders = templates["orders.yaml"]["Resources"]
+    assert orders["LineageLayer"]["Properties"]["CompatibleRuntimes"] == [python]
+    assert orders["ValidateOrderFunction"]["Properties"]["Runtime"] == python
+    opt = tmp_path / "opt"
+    with zipfile.ZipFile(__import__("io").BytesIO(artifacts[infra.lineage_layer_key()])) as z:
+        assert {n.split("/", 1)[0] for n in z.namelist()} == {"python"}
+        z.extractall(opt)
+    task = tmp_path / "task"
+    with zipfile.ZipFile(__import__("io").BytesIO(artifacts["lambdas/validate_order.zip"])) as z:
+        z.extractall(task)
+    lake = tmp_path / "lake"
+    event = {
+        "batch": {"orders": [with_contact(seed_order("A", qty=1))]},
+        "lineage": {"run": "arn:aws:states:us-east-1:1:execution:m:run-1", "source": "s3://b/o"},
+    }
+    runtime_modules = _runtime_stand_in(tmp_path / "runtime")
+    paths = [str(task), str(opt / "python"), str(runtime_modules)]
+    env = {"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"}
+    env.update(RETAIL_LAKE_LINEAGE="lake", RETAIL_LAKE_LAKE=str(lake))
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", _LAYERED_HANDLER, *paths],
+        input=json.dumps(event),
+        env=env,
+        cwd=task,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1])["count"] == 1
+    assert "no lineage" not in done.stderr, done.stderr
+    written = [json.loads(p.read_text()) for p in lake.rglob("_control/lineage/**/*.json")]
+    assert [e["eventType"] for e in written] == ["START"], done.stderr
 
 
 def test_nested_stack_parameters_are_passed(templates):

@@ -221,17 +221,33 @@ def test_the_root_stack_hands_its_lineage_setting_to_the_orders_stack():
     assert orders["Lineage"] == {"Ref": "Lineage"}
     assert root["Parameters"]["Lineage"]["Default"] == "lake"
     assert orders["LineageLayerArn"] == {"Ref": "LineageLayerArn"}
+    assert root["Parameters"]["LineageLayerArn"]["Default"] == ""
+    assert orders["LineageLayerKey"] == {"Fn::Sub": "${ArtifactPrefix}layers/openlineage.zip"}
 
 
-def test_the_lambdas_get_the_lineage_layer_when_one_is_given(template):
-    assert template["Conditions"]["HasLineageLayer"] == {
-        "Fn::Not": [{"Fn::Equals": [{"Ref": "LineageLayerArn"}, ""]}]
+def test_the_lambdas_get_the_built_lineage_layer_unless_another_is_given(template):
+    assert template["Conditions"]["UseBuiltLineageLayer"] == {
+        "Fn::Equals": [{"Ref": "LineageLayerArn"}, ""]
+    }
+    layer = template["Resources"]["LineageLayer"]
+    assert layer["Type"] == "AWS::Lambda::LayerVersion"
+    assert layer["Condition"] == "UseBuiltLineageLayer"
+    assert layer["Properties"]["Content"] == {
+        "S3Bucket": {"Ref": "ArtifactBucketName"},
+        "S3Key": {"Ref": "LineageLayerKey"},
     }
     for name in ("ValidateOrderFunction", "OrderStreamTransformFunction"):
-        layers = template["Resources"][name]["Properties"]["Layers"]
-        assert layers == {
-            "Fn::If": ["HasLineageLayer", [{"Ref": "LineageLayerArn"}], {"Ref": "AWS::NoValue"}]
-        }
+        props = template["Resources"][name]["Properties"]
+        assert props["Layers"] == [
+            {
+                "Fn::If": [
+                    "UseBuiltLineageLayer",
+                    {"Ref": "LineageLayer"},
+                    {"Ref": "LineageLayerArn"},
+                ]
+            }
+        ]
+        assert props["Runtime"] in layer["Properties"]["CompatibleRuntimes"]
 
 
 # Runs a handler file in a fresh interpreter, as the Lambda runtime loads it, on the

@@ -22,6 +22,7 @@ from retail_lake.infra._common import (
     ROOT_TEMPLATE,
     WORKFLOW_TEMPLATE,
     lambda_key,
+    lineage_layer_key,
     wheel_key,
     wheel_name,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "drifted",
     "generated_files",
     "lambda_key",
+    "lineage_layer_key",
     "state_machine_definition",
     "wheel_key",
     "wheel_name",

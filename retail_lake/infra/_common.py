@@ -90,6 +90,11 @@ def lambda_key(name: str) -> str:
     return f"lambdas/{name}.zip"
 
 
+def lineage_layer_key() -> str:
+    """The order Lambdas' layer with openlineage-python (see :mod:`retail_lake.lineage_layer`)."""
+    return "layers/openlineage.zip"
+
+
 def placeholders(text: str) -> set[str]:
     """``${Name}`` placeholders of a ``Fn::Sub`` string or an ASL definition."""
     return set(_PLACEHOLDER.findall(text))

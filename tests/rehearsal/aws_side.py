@@ -2,9 +2,9 @@
 
 Each supported resource type becomes the API call CloudFormation would make, with
 the template's resolved properties. Types that matter only to AWS's control plane
-or that moto cannot run (IAM roles and policies, log groups, Lambda functions, the
-EMR Serverless application, the security configuration, bucket and topic policies,
-KMS keys) are listed in :data:`NOT_CREATED`: the rehearsal plays their part itself
+or that moto cannot run (IAM roles and policies, log groups, Lambda functions and
+the order Lambdas' layer version, the EMR Serverless application, the security
+configuration, bucket and topic policies, KMS keys) are listed in :data:`NOT_CREATED`: the rehearsal plays their part itself
 (it invokes the Lambdas' handlers, it plays Glue and EMR) or they stay unproven
 without an AWS account (see the README).
 """
@@ -26,6 +26,7 @@ NOT_CREATED = {
     "AWS::Glue::Classifier",
     "AWS::Kinesis::Stream",
     "AWS::Lambda::Function",
+    "AWS::Lambda::LayerVersion",
     "AWS::Lambda::Permission",
     "AWS::Lambda::EventSourceMapping",
     "AWS::EMRServerless::Application",
