@@ -234,6 +234,14 @@ def test_volume_history_reads_the_reports_of_earlier_merged_loads(tmp_path):
     before = dt.date(2026, 1, 9)  # the report of the 9th (90 rows) is the run's own
     assert volume_history(storage, dataset("sales"), before, cache) == [10, 20, 30, 40, 50, 70, 80]
     assert volume_history(storage, dataset("inventory"), before, cache) == []
+    # a report written without totals (older, or synthetic): its files are summed
+    day = dt.date(2026, 1, 20)
+    entry = {"files": {"a.csv": {"rows_in": 3}, "b.csv": {"rows_in": 4}}}
+    storage.write_bytes(
+        layout.report(day, "validate"),
+        json.dumps({"business_date": day.isoformat(), "datasets": {"sales": entry}}).encode(),
+    )
+    assert volume_history(storage, dataset("sales"), dt.date(2026, 1, 21), {})[-1] == 7
 
 
 # -- alert and metrics ---------------------------------------------------------------

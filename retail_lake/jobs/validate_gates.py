@@ -183,6 +183,14 @@ def judge_loads(
     return judged
 
 
+def _rows_in(entry: Mapping[str, Any]) -> int:
+    """A report's rows in for one dataset: its totals, else the sum over its files."""
+    totals = entry.get("totals") or {}
+    if "rows_in" in totals:
+        return int(totals["rows_in"])
+    return sum(int(f.get("rows_in", 0)) for f in entry.get("files", {}).values())
+
+
 def volume_history(
     storage: LakeStorage, ds: Dataset, before: dt.date, reports: Mapping[str, dict[str, Any]]
 ) -> list[int]:
@@ -200,7 +208,7 @@ def volume_history(
             reports[day] = _io.read_json(storage, path) or {}
         entry = reports[day].get("datasets", {}).get(ds.name)
         if entry and not entry.get("halted"):
-            found.append(int(entry["totals"]["rows_in"]))
+            found.append(_rows_in(entry))
             if len(found) == wanted:
                 break
     return list(reversed(found))
