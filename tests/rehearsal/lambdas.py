@@ -4,7 +4,7 @@ The zip is the one ``retail-lake deploy`` uploaded (read back from moto S3), unp
 into a scratch folder that is the whole Python path, as in the Lambda runtime; the
 third-party modules come from the interpreter's environment, standing in for the
 AWS SDK for pandas layer and the openlineage layer deploy builds (which
-``tests/test_infra_templates.py`` proves on its own). The handler runs in its own
+``tests/test_lineage_layer.py`` proves on its own). The handler runs in its own
 process with only the function's environment variables and the endpoint of the
 emulated AWS.
 """
