@@ -201,3 +201,25 @@ def test_key_loss_counts_per_load(spark):
         ("2026-01-06", 2, 1),
         ("2026-01-07", 3, 2),
     ]
+
+
+def test_in_a_backfill_only_the_halted_load_is_left_out(spark, tmp_path):
+    """Five loads in one run, the fourth store snapshot unparseable: the fifth is merged."""
+    lake = tmp_path / "lake"
+    days = [*DAYS, D4 + dt.timedelta(days=1)]
+    for day in days:
+        garbled = [{**row, "store_key": f"#{row['store_key']}"} for row in STORES]
+        _deliver(lake, day, garbled if day == D4 else STORES, sales=10)
+    with pytest.raises(StepError, match="store load 2026-01-08"):
+        _run(lake, spark, days[0], days[-1])
+    store = pd.read_parquet(lake / layout.validated_dir("store"))
+    assert set(store[LOAD_DATE].astype(str)) == {days[-1].isoformat()}
+    reports = {day: json.loads((lake / layout.report(day, "validate")).read_text()) for day in days}
+    assert [reports[day]["datasets"]["store"]["halted"] for day in days] == [
+        False,
+        False,
+        False,
+        True,
+        False,
+    ]
+    assert len(pd.read_parquet(lake / layout.quarantine_partition("store", D4))) == 2
