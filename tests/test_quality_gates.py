@@ -230,6 +230,7 @@ def test_volume_history_reads_the_reports_of_earlier_merged_loads(tmp_path):
         halted = ("sales",) if rows == 60 else ()
         report = _report(day, {"sales": rows, "store": 4}, halted)
         storage.write_bytes(layout.report(day, "validate"), json.dumps(report.as_dict()).encode())
+    storage.write_bytes(f"{layout.reports_dir()}/2026-01-01-old/readme.txt", b"not a report")
     cache: dict = {}
     before = dt.date(2026, 1, 9)  # the report of the 9th (90 rows) is the run's own
     assert volume_history(storage, dataset("sales"), before, cache) == [10, 20, 30, 40, 50, 70, 80]

@@ -191,6 +191,18 @@ def _rows_in(entry: Mapping[str, Any]) -> int:
     return sum(int(f.get("rows_in", 0)) for f in entry.get("files", {}).values())
 
 
+def _report_dates(storage: LakeStorage) -> list[dt.date]:
+    """The business dates with a reports folder, oldest first; other folder names are
+    not reports (the catalog's counts table skips them the same way)."""
+    dates = []
+    for name in storage.list_dirs(layout.reports_dir()):
+        try:
+            dates.append(dt.date.fromisoformat(name))
+        except ValueError:
+            continue
+    return sorted(dates)
+
+
 def volume_history(
     storage: LakeStorage, ds: Dataset, before: dt.date, reports: Mapping[str, dict[str, Any]]
 ) -> list[int]:
@@ -201,11 +213,11 @@ def volume_history(
     """
     wanted = ds.gates.volume_history
     found: list[int] = []
-    earlier = [d for d in storage.list_dirs(layout.reports_dir()) if d < before.isoformat()]
-    for day in reversed(earlier[-HISTORY_SCAN * wanted :]):
+    earlier = [d for d in _report_dates(storage) if d < before]
+    for date in reversed(earlier[-HISTORY_SCAN * wanted :]):
+        day = date.isoformat()
         if day not in reports:
-            path = layout.report(dt.date.fromisoformat(day), "validate")
-            reports[day] = _io.read_json(storage, path) or {}
+            reports[day] = _io.read_json(storage, layout.report(date, "validate")) or {}
         entry = reports[day].get("datasets", {}).get(ds.name)
         if entry and not entry.get("halted"):
             found.append(_rows_in(entry))
