@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from importlib.abc import Traversable
@@ -23,11 +25,30 @@ from retail_lake.runner.workflow import daily
 from retail_lake.sql import view_files
 
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed, so the same sources give the same zip bytes
+_WHEEL_SOURCES = ("pyproject.toml", "README.md")  # besides retail_lake/
 _PACKAGE_SUFFIXES = frozenset({".py", ".toml", ".sql", ".json", ".yaml", ".txt"})
 
 
 class DeployError(RuntimeError):
     """A deployment step failed; the message names the step and the stack."""
+
+
+def _source_tree(checkout: Path, target: Path) -> Path:
+    """A clean copy of what the wheel is built from, symlinks replaced by their content.
+
+    setuptools builds in the source folder and reuses its ``build/``: a module moved
+    or deleted since an earlier build would still ship. Building a fresh copy keeps
+    stale files out and lets concurrent builds (two test workers) not collide.
+    """
+    target.mkdir(parents=True)
+    for name in _WHEEL_SOURCES:
+        shutil.copy2(checkout / name, target / name)
+    shutil.copytree(
+        checkout / "retail_lake",
+        target / "retail_lake",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
+    return target
 
 
 def build_wheel(out_dir: Path) -> Path:
@@ -40,18 +61,10 @@ def build_wheel(out_dir: Path) -> Path:
     except resources.NoCheckoutError as exc:
         raise DeployError(f"{exc}; pass the wheel to deploy with --wheel PATH") from None
     out_dir.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "wheel",
-        "--no-deps",
-        "-q",
-        "-w",
-        str(out_dir),
-        str(source),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    with tempfile.TemporaryDirectory(prefix="retail-lake-wheel-") as scratch:
+        tree = _source_tree(source, Path(scratch) / "src")
+        command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out_dir)]
+        done = subprocess.run([*command, str(tree)], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise DeployError(f"building the wheel failed: {done.stderr.strip() or done.stdout}")
     wheel = out_dir / wheel_key().rsplit("/", 1)[-1]

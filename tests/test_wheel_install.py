@@ -121,6 +121,18 @@ def test_the_wheel_carries_the_real_content(built_wheel):  # noqa: F811
             assert (archive.getinfo(entry).external_attr >> 16) & 0o170000 != 0o120000
 
 
+def test_the_wheel_holds_exactly_the_checkouts_modules(built_wheel):  # noqa: F811
+    """A module moved or deleted in the checkout must not survive in the wheel."""
+    checkout = {
+        p.relative_to(REPO).as_posix()
+        for p in (REPO / "retail_lake").rglob("*.py")
+        if "__pycache__" not in p.parts
+    }
+    with zipfile.ZipFile(built_wheel) as archive:
+        shipped = {n for n in archive.namelist() if n.endswith(".py")}
+    assert shipped == checkout, (shipped - checkout, checkout - shipped)
+
+
 # ------------------------------------------------------------------ installed from the wheel
 
 
