@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 DEBIAN_PACKAGES = ("mariadb-server",)
 _SEARCH_DIRS = ("/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin")
+_SOCKET_PATH_MAX = 107  # sun_path of a Unix socket address, less its final NUL
 
 
 class MariaDBError(RuntimeError):
@@ -85,6 +86,7 @@ class MariaDBServer:
         self.startup_timeout = startup_timeout
         self.buffer_pool = buffer_pool
         self.root: Path | None = None
+        self._socket_dir: Path | None = None  # only when root is too deep for a socket
         self._proc: subprocess.Popen[bytes] | None = None
 
     # -- addresses -------------------------------------------------------------
@@ -112,7 +114,7 @@ class MariaDBServer:
 
     @property
     def socket_path(self) -> Path:
-        return self._dir / "mysqld.sock"
+        return (self._socket_dir or self._dir) / "mysqld.sock"
 
     @property
     def running(self) -> bool:
@@ -133,6 +135,10 @@ class MariaDBServer:
         mariadbd = _binary("mariadbd", "mysqld")
         install_db = _binary("mariadb-install-db", "mysql_install_db")
         self.root = Path(tempfile.mkdtemp(prefix="retail-lake-mariadb-", dir=self._base_dir))
+        if len(os.fsencode(self.root / "mysqld.sock")) > _SOCKET_PATH_MAX:
+            # A Unix socket address holds at most 107 bytes; a deep base_dir (a pytest
+            # worker's tmp path) would make mariadbd abort, so the socket lives apart.
+            self._socket_dir = Path(tempfile.mkdtemp(prefix="rl-mariadb-"))
         try:
             self._install(install_db)
             attempts = 1 if self._requested_port else 3
@@ -160,6 +166,9 @@ class MariaDBServer:
         if self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None
+        if self._socket_dir is not None:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+            self._socket_dir = None
         atexit.unregister(self.stop)
 
     def __enter__(self) -> MariaDBServer:

@@ -135,6 +135,21 @@ def test_stop_shuts_down_and_cleans_up(tmp_path):
         pass
 
 
+def test_a_base_dir_too_deep_for_a_socket_still_starts(tmp_path):
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    server = MariaDBServer(base_dir=deep).start()
+    try:
+        assert len(str(server.socket_path)) <= 107
+        with server.connect() as conn, conn.cursor() as cur:
+            cur.execute("SELECT 1")
+            assert cur.fetchone() == (1,)
+    finally:
+        socket_dir = server.socket_path.parent
+        server.stop()
+    assert not socket_dir.exists()
+
+
 def test_missing_binaries_name_the_debian_package():
     with pytest.raises(MariaDBError, match="mariadb-server"):
         _binary("no-such-mariadbd-binary")

@@ -9,17 +9,24 @@ import pytest
 from cfnlint.decode import decode_str
 from packaging.version import Version
 
+from retail_lake.infra._common import job_modules
+from retail_lake.infra.emr_image import dockerfile_modules
+from retail_lake.runner.workflow import daily
 from tests.rehearsal.environments import (
     MARKER,
+    PYTHON,
     REPO,
+    _spec,
     base_python,
     canonical,
     dependents,
     emr_environment,
+    emr_steps,
     environment_diff,
     glue_environment,
     glue_expected,
     glue_provided,
+    glue_steps,
     importable,
     installed_distributions,
     isolation_problems,
@@ -43,6 +50,8 @@ def additional_python_modules() -> list[str]:
 
 
 MODULES = additional_python_modules()
+# What the EMR image's Dockerfile installs; the EMR rehearsal runs in exactly this.
+EMR_MODULES = dockerfile_modules(daily())
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +61,7 @@ def glue_python() -> Path:
 
 @pytest.fixture(scope="module")
 def emr_python() -> Path:
-    return emr_environment(MODULES)
+    return emr_environment(EMR_MODULES)
 
 
 def version_of(python: Path) -> tuple[int, int]:
@@ -125,9 +134,20 @@ def test_emr_environment_has_no_awsglue(emr_python):
     installed = installed_distributions(emr_python)
     assert "awsgluedataplanepython" not in installed
     assert installed["pyspark"] == "3.5.4"
-    for module in MODULES:
+    for module in EMR_MODULES:
         name, version = module.split("==")
         assert installed[canonical(name)] == version, module
+
+
+def test_the_tests_use_the_environments_the_set_up_built(glue_python, emr_python):
+    """``python -m tests.rehearsal`` builds them before pytest; a test asking for other
+    modules would rebuild one (slow, and racing a rehearsal that runs in it)."""
+    workflow = daily()
+    for python, steps in (
+        (glue_python, glue_steps(job_modules(workflow.compute))),
+        (emr_python, emr_steps(dockerfile_modules(workflow))),
+    ):
+        assert (python.parent.parent / MARKER).read_text("utf-8") == _spec(PYTHON, steps)
 
 
 def test_a_second_call_reuses_the_cached_environment(glue_python):
