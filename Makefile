@@ -51,8 +51,12 @@ setup: system-deps venv ## everything `run` and `test` need
 run: setup ## generate data, load it into a throwaway MariaDB, run the daily pipeline
 	$(BIN)/retail-lake demo --lake $(LAKE)
 
+# Two pytest workers, each running whole modules (a module's fixtures are built
+# once); the slowest modules start first (tests/conftest.py). TEST_WORKERS=0 runs
+# everything in one process.
+TEST_WORKERS ?= 2
 test: setup $(CHECKOV_VENV)/.installed rehearsal-envs ## the whole test suite (Spark, MariaDB, moto, cfn-lint, checkov, the rehearsal)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 
 # The rehearsal's environments (Glue 5.0 and EMR Serverless mirrors, asl-validator),
 # cached in .rehearsal/ like the checkov venv: rebuilt only when their requirements change.

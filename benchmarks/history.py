@@ -69,8 +69,19 @@ def build_history_lake(spark: Any, source: Path, lake: Path, days: list[dt.date]
 
 
 def measure_history(
-    spark: Any, work: Path, histories: list[int], sales_per_day: int, repeats: int
+    spark: Any,
+    work: Path,
+    histories: list[int],
+    sales_per_day: int,
+    repeats: int,
+    *,
+    warm_up: bool = True,
 ) -> list[HistoryResult]:
+    """Build a lake per history length and time the daily workflow on each.
+
+    ``warm_up=False`` skips the untimed first run that warms the JVM: for checking
+    the harness, where the times themselves do not matter.
+    """
     source = work / "history-source"
     total_days = max(histories) + 1
     print(f"[history] generating {total_days} days x {sales_per_day:,} sales rows", flush=True)
@@ -89,10 +100,11 @@ def measure_history(
         results[history] = HistoryResult(history, history_sales_rows=rows)
         results[history].build_seconds = time.perf_counter() - t0
 
-    warm = work / "history-warm-up"
-    shutil.copytree(lakes[min(histories)], warm)
-    run_workflow(spark, warm, target)  # JIT and caches warm; not timed
-    shutil.rmtree(warm, ignore_errors=True)
+    if warm_up:
+        warm = work / "history-warm-up"
+        shutil.copytree(lakes[min(histories)], warm)
+        run_workflow(spark, warm, target)  # JIT and caches warm; not timed
+        shutil.rmtree(warm, ignore_errors=True)
 
     for repeat in range(repeats):
         for history in histories:

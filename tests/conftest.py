@@ -39,10 +39,36 @@ RESOURCE_MARKERS = {"spark": "spark", "mariadb": "mariadb"}
 resource itself (in a subprocess, or a server of its own) carries the marker by hand."""
 
 
+SLOWEST_MODULES = (
+    "test_rehearsal_glue",
+    "test_rehearsal_emr",
+    "test_extract",
+    "test_benchmarks",
+    "test_bad_inputs",
+    "test_wheel_install",
+    "test_pipeline_generated",
+    "test_glue_job_scripts",
+    "test_workflow_reference",
+    "test_pipeline_files",
+    "test_secrets_in_logs",
+    "test_quality_gates_lake",
+    "test_notebooks",
+    "test_faults",
+    "test_contracts",
+)
+"""Modules that take a minute or more, slowest first. ``make test`` runs the suite on
+two workers, one module at a time each; starting the longest ones first lets both
+workers finish together instead of one waiting on a rehearsal started last."""
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Markers follow the fixtures a test really uses, through any other fixture, so
-    ``-m "not spark"`` leaves out every test that needs the SparkSession."""
+    ``-m "not spark"`` leaves out every test that needs the SparkSession. The slowest
+    modules move to the front, in :data:`SLOWEST_MODULES` order (a stable sort: the
+    order within a module and of all other modules stays)."""
     for item in items:
         for fixture, marker in RESOURCE_MARKERS.items():
             if fixture in getattr(item, "fixturenames", ()) and not item.get_closest_marker(marker):
                 item.add_marker(marker)
+    rank = {name: i for i, name in enumerate(SLOWEST_MODULES)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))

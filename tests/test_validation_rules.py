@@ -70,12 +70,16 @@ def references(spark):
 
 def check(spark, references, name, rows):
     ds = dataset(name)
-    checked = with_reject_reason(raw_frame(spark, name, rows), ds, references)
-    rejected = [
-        (r["trans_id"] if name == "sales" else r[ds.key[-1]], r["reject_reason"])
-        for r in rejected_rows(checked, ds).collect()
-    ]
-    valid = valid_rows(checked, ds, F.lit("2026-01-05").cast("date")).collect()
+    # Cached like the validate job caches it: both outcomes come from one evaluation.
+    checked = with_reject_reason(raw_frame(spark, name, rows), ds, references).cache()
+    try:
+        rejected = [
+            (r["trans_id"] if name == "sales" else r[ds.key[-1]], r["reject_reason"])
+            for r in rejected_rows(checked, ds).collect()
+        ]
+        valid = valid_rows(checked, ds, F.lit("2026-01-05").cast("date")).collect()
+    finally:
+        checked.unpersist()
     return sorted(rejected), valid
 
 
