@@ -25,7 +25,18 @@ SPARK_MACHINE_CONF = {
     "spark.sql.shuffle.partitions": "4",
     "spark.default.parallelism": "2",
 }
-_KEPT_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "JAVA_HOME", "TZ")
+# SPARK_SUBMIT_OPTS carries the test run's JVM tuning (JIT tier, collector), a knob
+# of this machine's java, not of the mirrored Python environment.
+_KEPT_ENVIRONMENT = (
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "JAVA_HOME",
+    "TZ",
+    "SPARK_SUBMIT_OPTS",
+)
 
 
 @dataclass
