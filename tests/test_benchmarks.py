@@ -83,9 +83,7 @@ def test_pyarrow_history_equals_what_the_validate_step_writes(scale_lake, tmp_pa
 
 
 def test_every_history_length_does_the_same_work(spark, tmp_path):
-    results = measure_history(
-        spark, tmp_path, [7, 9], sales_per_day=300, repeats=1, warm_up=False
-    )
+    results = measure_history(spark, tmp_path, [7, 9], sales_per_day=300, repeats=1, warm_up=False)
     assert [r.history_days for r in results] == [7, 9]
     assert [len(r.runs) for r in results] == [1, 1]
     assert results[0].history_sales_rows == 7 * 300 and results[1].history_sales_rows == 9 * 300
