@@ -53,9 +53,11 @@ run: setup ## generate data, load it into a throwaway MariaDB, run the daily pip
 
 # Two pytest workers, each running whole modules (a module's fixtures are built
 # once); the slowest modules start first (tests/conftest.py). TEST_WORKERS=0 runs
-# everything in one process. The two workers keep both cores busy, so the test JVMs
-# (short-lived, small data) skip the C2 JIT and use the serial collector: less CPU
-# spent besides the tests. Spark adds SPARK_SUBMIT_OPTS to every driver it starts.
+# everything in one process. The two workers keep both cores busy, so the JVMs the
+# tests start for one job each (rehearsal jobs, CLI runs, notebooks) skip the C2 JIT
+# and use the serial collector: less CPU spent besides the work. Spark adds
+# SPARK_SUBMIT_OPTS to every driver it starts; the session's shared JVM, which lives
+# for the whole run, starts without it (tests/conftest.py).
 TEST_WORKERS ?= 2
 TEST_JVM_OPTS ?= -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 test: setup $(CHECKOV_VENV)/.installed rehearsal-envs ## the whole test suite (Spark, MariaDB, moto, cfn-lint, checkov, the rehearsal)

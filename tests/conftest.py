@@ -21,7 +21,11 @@ def spark(tmp_path_factory):
 
     lake = tmp_path_factory.mktemp("spark-lake")
     settings = build_settings({"lake": str(lake), "shuffle_partitions": 2}, env={})
-    session = build_spark(settings, "retail-lake-tests")
+    # make test tunes the JVMs for short lives (SPARK_SUBMIT_OPTS: no C2 JIT); this one
+    # runs the whole session, where the C2 JIT pays off, so it starts without that.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("SPARK_SUBMIT_OPTS", raising=False)
+        session = build_spark(settings, "retail-lake-tests")
     yield session
     session.stop()
 
