@@ -69,7 +69,7 @@ rehearsal-envs: setup
 	$(BIN)/python -m tests.rehearsal
 
 rehearse: setup rehearsal-envs ## deploy onto moto and run the jobs the way Glue 5.0 and EMR Serverless run them
-	$(BIN)/python -m pytest -m rehearsal
+	SPARK_SUBMIT_OPTS="$(TEST_JVM_OPTS)" $(BIN)/python -m pytest -m rehearsal
 
 # e.g. make bench BENCH_ARGS="--scales 1M --history 7 90 --repeats 1" for a quick look
 BENCH_ARGS ?=

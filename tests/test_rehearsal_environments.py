@@ -16,7 +16,6 @@ from tests.rehearsal.environments import (
     MARKER,
     PYTHON,
     REPO,
-    _spec,
     base_python,
     canonical,
     dependents,
@@ -30,6 +29,7 @@ from tests.rehearsal.environments import (
     importable,
     installed_distributions,
     isolation_problems,
+    marker_text,
     run_python,
 )
 
@@ -147,7 +147,7 @@ def test_the_tests_use_the_environments_the_set_up_built(glue_python, emr_python
         (glue_python, glue_steps(job_modules(workflow.compute))),
         (emr_python, emr_steps(dockerfile_modules(workflow))),
     ):
-        assert (python.parent.parent / MARKER).read_text("utf-8") == _spec(PYTHON, steps)
+        assert (python.parent.parent / MARKER).read_text("utf-8") == marker_text(PYTHON, steps)
 
 
 def test_a_second_call_reuses_the_cached_environment(glue_python):

@@ -173,7 +173,8 @@ def base_python(version: str = PYTHON) -> Path:
     raise RuntimeError(f"no Python {version} interpreter on this machine; tried: {seen}")
 
 
-def _spec(version: str, steps: Sequence[Sequence[str]]) -> str:
+def marker_text(version: str, steps: Sequence[Sequence[str]]) -> str:
+    """What a venv's marker file holds; a venv whose marker differs is rebuilt."""
     lines = [f"# python {version}"]
     for number, step in enumerate(steps, 1):
         lines.append(f"# pip install, run {number}")
@@ -220,7 +221,7 @@ def ensure_venv(name: str, version: str, steps: Sequence[Sequence[str]]) -> Path
     """``<repo>/.rehearsal/<name>/bin/python``, (re)built when ``steps`` changed."""
     root = CACHE / name
     python = root / "bin" / "python"
-    spec = _spec(version, steps)
+    spec = marker_text(version, steps)
     with cache_lock(name):
         marker = root / MARKER
         if python.exists() and marker.exists() and marker.read_text("utf-8") == spec:
