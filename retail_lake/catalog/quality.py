@@ -54,15 +54,9 @@ def count_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _report_days(storage: LakeStorage) -> list[dt.date]:
-    days = []
-    for name in storage.list_dirs(layout.reports_dir()):
-        try:
-            day = dt.date.fromisoformat(name)
-        except ValueError:
-            continue
-        if storage.exists(layout.report(day, "validate")):
-            days.append(day)
-    return days
+    folders = storage.list_dirs(layout.reports_dir())
+    days = [d for d in map(layout.report_date, folders) if d is not None]
+    return [d for d in days if storage.exists(layout.report(d, "validate"))]
 
 
 def write_validation_counts(

@@ -192,15 +192,9 @@ def _rows_in(entry: Mapping[str, Any]) -> int:
 
 
 def _report_dates(storage: LakeStorage) -> list[dt.date]:
-    """The business dates with a reports folder, oldest first; other folder names are
-    not reports (the catalog's counts table skips them the same way)."""
-    dates = []
-    for name in storage.list_dirs(layout.reports_dir()):
-        try:
-            dates.append(dt.date.fromisoformat(name))
-        except ValueError:
-            continue
-    return sorted(dates)
+    """The business dates with a reports folder, oldest first."""
+    folders = storage.list_dirs(layout.reports_dir())
+    return sorted(d for d in map(layout.report_date, folders) if d is not None)
 
 
 def volume_history(

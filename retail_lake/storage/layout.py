@@ -71,6 +71,15 @@ def report(day: dt.date, step: str) -> str:
     return f"{reports_dir()}/{day.isoformat()}/{step}.json"
 
 
+def report_date(folder: str) -> dt.date | None:
+    """The business date a folder under :func:`reports_dir` holds reports for; ``None``
+    for a folder that is not named by a date (a stray ``2026-01-01-old``)."""
+    try:
+        return dt.date.fromisoformat(folder)
+    except ValueError:
+        return None
+
+
 def lineage_dir(day: dt.date) -> str:
     """OpenLineage events emitted on ``day`` (UTC), one JSON object each: a writer never
     rewrites another's object, so concurrent writers cannot lose an event."""
