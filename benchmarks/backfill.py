@@ -8,10 +8,7 @@ anomalies by default, so validation has real work), then on the same files times
 * DuckDB: :func:`benchmarks.workflow_reference.run_reference`, the whole workflow
   (landing CSV -> validated -> curated) in SQL, in a child process,
 
-and checks the numbers are identical: for ``weekly_sales_inventory`` and
-``daily_store_sales`` equal row counts and equal sums of every additive metric
-(relative 1e-9), and per landing file the rows of each ``reject_reason`` (and the
-valid rows) equal to the validate reports.
+and checks the numbers are identical (:mod:`benchmarks.same_numbers`).
 
     .venv/bin/python -m benchmarks.backfill --days 3 --stores 5 --products 20 --sales-per-day 500
     .venv/bin/python -m benchmarks.backfill --shape 21d
@@ -22,32 +19,21 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import resource
 import shutil
 import tempfile
 import time
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from benchmarks.lakes import folder_bytes
 from benchmarks.memory import PeakMemory
-from benchmarks.scale import COMPARED, _spawn
+from benchmarks.same_numbers import compare_with_reference, run_duckdb_workflow, spawn
 from retail_lake.config import build_settings
 
 START = dt.date(2026, 1, 5)  # a Monday
-DAILY_COMPARED = (
-    "total_sale_amount",
-    "total_tax_amount",
-    "total_discount_amount",
-    "total_quantity",
-    "order_count",
-)
-TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -117,16 +103,6 @@ def _generate(lake: Path, shape: Shape, anomaly_rate: float, seed: int) -> None:
     )
 
 
-def _duckdb_backfill(lake: Path, days: list[dt.date], out: Path) -> tuple[float, float]:
-    """In a child process: seconds and the child's own peak RSS in GiB."""
-    from benchmarks.workflow_reference import run_reference
-
-    t0 = time.perf_counter()
-    run_reference(lake, days, out, threads=2)
-    seconds = time.perf_counter() - t0
-    return seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-
-
 def run_backfill(spark: Any, lake: Path, days: list[dt.date]) -> tuple[float, dict[str, float]]:
     """``run_pipeline`` over ``days`` on the local runner; total and per-step seconds."""
     from retail_lake.runner.local import run_pipeline
@@ -145,77 +121,6 @@ def run_backfill(spark: Any, lake: Path, days: list[dt.date]) -> tuple[float, di
     return time.perf_counter() - t0, steps
 
 
-# -- comparison ----------------------------------------------------------------------
-
-
-def _sums(table: Any, columns: tuple[str, ...]) -> dict[str, float]:
-    return {c: float(pc.sum(table[c].cast("double")).as_py() or 0.0) for c in columns}
-
-
-def compare_table(ours: Path, theirs: Path, columns: tuple[str, ...]) -> dict[str, Any]:
-    """Equal row counts and equal sums of ``columns`` (relative 1e-9)?"""
-    left = pq.read_table(ours, columns=list(columns)) if ours.exists() else None
-    right = pq.read_table(theirs, columns=list(columns))
-    left_rows = 0 if left is None else left.num_rows
-    a = _sums(left, columns) if left is not None else dict.fromkeys(columns, 0.0)
-    b = _sums(right, columns)
-    worst = max(abs(a[c] - b[c]) / max(abs(a[c]), abs(b[c]), 1.0) for c in columns)
-    return {
-        "same": left_rows == right.num_rows and worst <= TOLERANCE,
-        "rows": [left_rows, right.num_rows],
-        "max_rel_diff": worst,
-    }
-
-
-def report_counts(lake: Path, days: list[dt.date]) -> Counter:
-    """(dataset, file, reason or 'valid') -> rows, from the lake's validate reports."""
-    from retail_lake.storage import layout
-
-    counts: Counter = Counter()
-    for day in days:
-        path = lake / layout.report(day, "validate")
-        if not path.exists():
-            continue
-        for name, outcome in json.loads(path.read_text()).get("datasets", {}).items():
-            for rel, entry in outcome["files"].items():
-                counts[(name, rel, "valid")] += entry["valid"]
-                for reason, n in entry["reasons"].items():
-                    counts[(name, rel, reason)] += n
-    return +counts
-
-
-def reference_counts(path: Path) -> Counter:
-    counts: Counter = Counter()
-    for row in pq.read_table(path).to_pylist():
-        counts[(row["dataset"], row["source_file"], row["reject_reason"] or "valid")] += row["rows"]
-    return +counts
-
-
-def compare_quarantine(lake: Path, days: list[dt.date], reference: Path) -> dict[str, Any]:
-    ours, theirs = report_counts(lake, days), reference_counts(reference)
-    differ = sorted(k for k in set(ours) | set(theirs) if ours[k] != theirs[k])
-    return {
-        "same": not differ and bool(ours),
-        "files": len({k[:2] for k in ours}),
-        "quarantined": sum(n for k, n in ours.items() if k[2] != "valid"),
-        "differences": [[*k, ours[k], theirs[k]] for k in differ[:20]],
-    }
-
-
-def compare_backfill(lake: Path, days: list[dt.date], ref: dict[str, Path]) -> dict[str, Any]:
-    """Every check of the module docstring, by name."""
-    curated = lake / "curated"
-    return {
-        "weekly_sales_inventory": compare_table(
-            curated / "weekly_sales_inventory", ref["weekly_sales_inventory"], COMPARED
-        ),
-        "daily_store_sales": compare_table(
-            curated / "daily_store_sales", ref["daily_store_sales"], DAILY_COMPARED
-        ),
-        "quarantine": compare_quarantine(lake, days, ref["quarantine_counts"]),
-    }
-
-
 # -- one measured backfill -----------------------------------------------------------
 
 
@@ -232,7 +137,7 @@ def measure_backfill(
     days = [START + dt.timedelta(days=i) for i in range(shape.days)]
     print(f"[backfill {shape.label}] generating {shape.days} days", flush=True)
     t0 = time.perf_counter()
-    with _spawn() as pool:
+    with spawn() as pool:
         pool.submit(_generate, lake, shape, anomaly_rate, seed).result()
     result.generate_seconds = time.perf_counter() - t0
     result.landing_bytes = folder_bytes(lake / "landing")
@@ -243,12 +148,8 @@ def measure_backfill(
     result.retail_lake_peak_gib = memory.peak_gib
 
     print(f"[backfill {shape.label}] DuckDB reference over the same landing files", flush=True)
-    with _spawn() as pool:
-        seconds, peak = pool.submit(_duckdb_backfill, lake, days, out).result()
-    result.duckdb_seconds, result.duckdb_peak_gib = seconds, peak
-    ref = {p.stem: p for p in out.glob("*.parquet")}
-
-    result.checks = compare_backfill(lake, days, ref)
+    result.duckdb_seconds, result.duckdb_peak_gib, ref = run_duckdb_workflow(lake, days, out)
+    result.checks = compare_with_reference(lake, days, ref)
     result.same_numbers = all(c["same"] for c in result.checks.values())
     for name, attr in (
         ("validated_sales", "sales_rows"),

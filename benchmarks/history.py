@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.lakes import build_validated, folder_bytes, link_landing, write_validate_reports
-from benchmarks.scale import _spawn, run_workflow
+from benchmarks.same_numbers import spawn
+from benchmarks.scale import run_workflow
 from retail_lake.config import build_settings
 
 START = dt.date(2025, 1, 6)
@@ -85,7 +86,7 @@ def measure_history(
     source = work / "history-source"
     total_days = max(histories) + 1
     print(f"[history] generating {total_days} days x {sales_per_day:,} sales rows", flush=True)
-    with _spawn() as pool:
+    with spawn() as pool:
         pool.submit(_generate, source, total_days, sales_per_day).result()
     all_days = [START + dt.timedelta(days=i) for i in range(total_days)]
     target = all_days[-1]

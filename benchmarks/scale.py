@@ -4,6 +4,9 @@ For the date it measures, on a lake that starts empty:
 
 * the full daily workflow (``workflows/daily.toml`` through the local runner: extract
   from the landing dumps, validate, aggregate, catalog), step by step;
+* the same landing files through the independent DuckDB implementation of the whole
+  workflow (:mod:`benchmarks.workflow_reference`), and whether both give the same
+  numbers (:mod:`benchmarks.same_numbers`);
 * the weekly aggregation twice over the same validated partitions, both writing
   Parquet: the job's own Spark code path and the independent DuckDB reference
   (``benchmarks.reference``), and whether their numbers agree;
@@ -17,34 +20,28 @@ figures of the Spark process tree are not inflated by them, and vice versa.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import resource
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from benchmarks.lakes import folder_bytes
 from benchmarks.memory import PeakMemory
+from benchmarks.same_numbers import (
+    WEEKLY_COMPARED,
+    compare_table,
+    compare_with_reference,
+    run_duckdb_workflow,
+    spawn,
+)
 from retail_lake.config import build_settings
 
 DAY = dt.date(2026, 3, 4)  # a Wednesday: its week has days before and after it
 PRODUCTS = 1000
-COMPARED = (
-    "total_sales_qty",
-    "total_sales_amt",
-    "total_cost_amt",
-    "potential_low_stock_impact",
-    "no_stock_impact",
-    "low_stock_instances",
-    "no_stock_instances",
-    "total_low_stock_impact",
-)
 
 
 def stores_for(sales_rows: int) -> int:
@@ -65,6 +62,10 @@ class ScaleResult:
     workflow_seconds: float = 0.0
     steps: dict[str, float] = field(default_factory=dict)
     workflow_peak_gib: float = 0.0
+    duckdb_workflow_seconds: float = 0.0
+    duckdb_workflow_peak_gib: float = 0.0
+    workflow_same_numbers: bool = False
+    workflow_checks: dict[str, Any] = field(default_factory=dict)
     spark_weekly_seconds: float = 0.0
     spark_weekly_repeat_seconds: float = 0.0
     spark_weekly_peak_gib: float = 0.0
@@ -76,12 +77,15 @@ class ScaleResult:
     weekly_max_rel_diff: float = 0.0
     extract: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def workflow_ratio(self) -> float:
+        """The whole workflow, retail-lake / DuckDB, on the same landing files."""
+        if not self.duckdb_workflow_seconds:
+            return 0.0
+        return self.workflow_seconds / self.duckdb_workflow_seconds
+
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def _spawn() -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        return {**asdict(self), "workflow_ratio": self.workflow_ratio}
 
 
 def _generate(lake: Path, stores: int, sales_rows: int) -> None:
@@ -104,7 +108,7 @@ def _duckdb_weekly(lake: Path, out: Path) -> tuple[float, int, float]:
 def generate_scale(lake: Path, sales_rows: int) -> float:
     """Generate the scale's landing zone in a child process; returns the seconds taken."""
     t0 = time.perf_counter()
-    with _spawn() as pool:
+    with spawn() as pool:
         pool.submit(_generate, lake, stores_for(sales_rows), sales_rows).result()
     return time.perf_counter() - t0
 
@@ -143,14 +147,8 @@ def spark_weekly(spark: Any, lake: Path, day: dt.date, out: Path) -> float:
 
 def compare_weekly(spark_out: Path, duckdb_out: Path) -> tuple[bool, float, int]:
     """Same rows and the same sums of every additive metric (relative 1e-9)?"""
-    left = pq.read_table(spark_out, columns=list(COMPARED))
-    right = pq.read_table(duckdb_out, columns=list(COMPARED))
-    worst = 0.0
-    for column in COMPARED:
-        a = pc.sum(left[column].cast("double")).as_py() or 0.0
-        b = pc.sum(right[column].cast("double")).as_py() or 0.0
-        worst = max(worst, abs(a - b) / max(abs(a), abs(b), 1.0))
-    return len(left) == len(right) and worst <= 1e-9, worst, len(left)
+    check = compare_table(spark_out, duckdb_out, WEEKLY_COMPARED)
+    return check["same"], check["max_rel_diff"], check["rows"][0]
 
 
 def measure_scale(
@@ -177,6 +175,14 @@ def measure_scale(
         pq.ParquetDataset(lake / "validated" / "inventory").read(["store_key"]).num_rows
     )
 
+    print(f"[{label}] DuckDB whole workflow over the same landing files", flush=True)
+    duck_lake = work / f"workflow-duckdb-{label}"
+    seconds, peak, ref = run_duckdb_workflow(lake, [DAY], duck_lake)
+    result.duckdb_workflow_seconds, result.duckdb_workflow_peak_gib = seconds, peak
+    result.workflow_checks = compare_with_reference(lake, [DAY], ref)
+    result.workflow_same_numbers = all(c["same"] for c in result.workflow_checks.values())
+    shutil.rmtree(duck_lake, ignore_errors=True)
+
     print(f"[{label}] weekly aggregation: Spark, then DuckDB", flush=True)
     spark_out, duck_out = work / f"weekly-spark-{label}", work / f"weekly-duckdb-{label}.parquet"
     with PeakMemory() as memory:
@@ -186,7 +192,7 @@ def measure_scale(
     # JIT-warm. The target is judged on the first run, which is what a nightly job pays.
     shutil.rmtree(spark_out, ignore_errors=True)
     result.spark_weekly_repeat_seconds = spark_weekly(spark, lake, DAY, spark_out)
-    with _spawn() as pool:
+    with spawn() as pool:
         seconds, _, peak = pool.submit(_duckdb_weekly, lake, duck_out).result()
     result.duckdb_weekly_seconds, result.duckdb_peak_gib = seconds, peak
     result.weekly_agree, result.weekly_max_rel_diff, result.weekly_rows = compare_weekly(

@@ -2,7 +2,8 @@
 
     .venv/bin/python -m benchmarks --scales 1M 10M 30M --history 7 90 365 --backfills 21d 14d-1M 365d
 
-It starts from an empty work folder, keeps one SparkSession for the whole run (as a
+It starts from an empty work folder, times ``make run``'s demo in a process of its
+own (:mod:`benchmarks.user_commands`), keeps one SparkSession for the whole run (as a
 Glue job keeps one for its steps), warms the JVM on a small date first, then
 measures each scale (:mod:`benchmarks.scale`), the incremental run against
 history (:mod:`benchmarks.history`) and whole backfills against a DuckDB
@@ -30,6 +31,7 @@ from benchmarks.backfill import SHAPES, describe, measure_backfill
 from benchmarks.history import measure_history
 from benchmarks.report import render
 from benchmarks.scale import DAY, generate_scale, measure_scale, run_workflow
+from benchmarks.user_commands import suite_time, time_demo
 from retail_lake.config import build_settings
 from retail_lake.runner.workflow import daily
 
@@ -61,6 +63,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="backfill shapes timed against the DuckDB workflow (none: skip)",
     )
     parser.add_argument("--no-extract", action="store_true", help="skip the MariaDB extraction")
+    parser.add_argument("--no-demo", action="store_true", help="skip timing `make run`'s demo")
+    parser.add_argument(
+        "--test-log",
+        type=Path,
+        default=None,
+        help="a `make test` log whose last pytest summary gives the suite's time",
+    )
     parser.add_argument("--work", type=Path, default=None, help="work folder (emptied first)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
     parser.add_argument("--markdown", type=Path, default=Path("docs/benchmarks.md"))
@@ -96,6 +105,13 @@ def run_suite(args: argparse.Namespace) -> dict[str, Any]:
             "glue": spark_conf(build_settings({"lake": "s3://bucket", "platform": "glue"}, env={})),
         },
     }
+    if not args.no_demo:
+        print("[make run] retail-lake demo in its own process", flush=True)
+        results["demo"] = time_demo(work / "demo")
+        print(f"[make run] {results['demo']}", flush=True)
+        shutil.rmtree(work / "demo", ignore_errors=True)
+    if args.test_log:
+        results["test_suite"] = suite_time(args.test_log)
     settings = build_settings({"lake": str(work / "spark")}, env={})
     partitions = int(daily().job_arguments(daily().step("extract"))["jdbc_partitions"])
     spark = build_spark(settings, "retail-lake-bench")
@@ -109,7 +125,9 @@ def run_suite(args: argparse.Namespace) -> dict[str, Any]:
             )
             results["scales"].append(scale.as_dict())
             print(
-                f"[{label}] workflow {scale.workflow_seconds:.1f} s {scale.steps}; weekly "
+                f"[{label}] workflow {scale.workflow_seconds:.1f} s {scale.steps}, DuckDB "
+                f"{scale.duckdb_workflow_seconds:.1f} s, same numbers "
+                f"{scale.workflow_same_numbers}; weekly "
                 f"Spark {scale.spark_weekly_seconds:.1f} s, DuckDB "
                 f"{scale.duckdb_weekly_seconds:.1f} s; extraction {scale.extract}",
                 flush=True,
@@ -152,6 +170,10 @@ def _argv_echo(args: argparse.Namespace) -> list[str]:
     out += ["--backfills", *args.backfills]
     if args.no_extract:
         out.append("--no-extract")
+    if args.no_demo:
+        out.append("--no-demo")
+    if args.test_log:
+        out += ["--test-log", args.test_log.name]
     return out
 
 

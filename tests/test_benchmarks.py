@@ -14,12 +14,14 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from benchmarks import cost, report
+from benchmarks import cost, report, targets
 from benchmarks.history import build_history_lake, measure_history
 from benchmarks.lakes import build_validated, link_landing
 from benchmarks.reference import write_weekly_reference
+from benchmarks.same_numbers import compare_with_reference, run_duckdb_workflow
 from benchmarks.scale import DAY, compare_weekly, generate_scale, run_workflow, spark_weekly
 from benchmarks.suite import parse_rows
+from benchmarks.user_commands import suite_time, time_demo
 from retail_lake.contracts import dataset
 from retail_lake.storage import layout
 from tests.weekly_compare import assert_same_weekly
@@ -59,6 +61,18 @@ def test_curated_weekly_of_the_workflow_equals_the_reference(scale_lake, tmp_pat
     write_weekly_reference(lake, theirs)
     curated = pd.read_parquet(lake / layout.curated_dir("weekly_sales_inventory"))
     assert_same_weekly(curated, pd.read_parquet(theirs))
+
+
+def test_one_date_through_both_workflows_gives_the_same_numbers(scale_lake, tmp_path):
+    lake, _, _ = scale_lake
+    _, _, ref = run_duckdb_workflow(lake, [DAY], tmp_path / "duckdb")
+    checks = compare_with_reference(lake, [DAY], ref)
+    assert {name: check["same"] for name, check in checks.items()} == {
+        "weekly_sales_inventory": True,
+        "daily_store_sales": True,
+        "quarantine": True,
+    }
+    assert checks["weekly_sales_inventory"]["rows"] == [20 * 1000, 20 * 1000]
 
 
 @pytest.mark.parametrize("name", ["sales", "inventory", "store_sales", "store", "product"])
@@ -139,11 +153,11 @@ def test_targets_table_reports_met_and_not_met():
             {"history_days": 365, "median_seconds": 12.0},
         ],
     }
-    lines = report._targets(results).splitlines()
-    assert "| 1.20x | met |" in lines[2]
-    assert "4.50x | **not met** |" in lines[3]
-    assert "2.00x | met |" in lines[4]
-    assert "at 30M" in lines[5] and "9.50 GiB | **not met** |" in lines[5]
+    rows = targets.target_rows(results)
+    assert rows[0][2:] == ["1.20x", "met"]
+    assert rows[1][2:] == ["4.50x", "**not met**"]
+    assert rows[2][2:] == ["2.00x", "met"]
+    assert "at 30M" in rows[3][0] and rows[3][2:] == ["9.50 GiB", "**not met**"]
 
 
 def _backfill(label: str, days: int, ratio: float, same: bool) -> dict:
@@ -171,10 +185,11 @@ def test_backfill_targets_need_the_ratio_and_the_same_numbers():
             _backfill("365d", 365, 9.0, True),
         ],
     }
-    lines = report._targets(results).splitlines()
-    assert "21-day backfill" in lines[4] and "| 4.00x | met |" in lines[4]
-    assert "14-day 1M-row backfill" in lines[5] and "numbers differ | **not met** |" in lines[5]
-    assert "365-day backfill" in lines[6] and "| reported | 9.00x |" in lines[6]
+    rows = targets.target_rows(results)
+    assert "21-day backfill" in rows[2][0] and rows[2][1:] == ["<= 5x", "4.00x", "met"]
+    assert "14-day 1M-row backfill" in rows[3][0]
+    assert rows[3][2:] == ["4.00x, numbers differ", "**not met**"]
+    assert "365-day backfill" in rows[4][0] and rows[4][1:] == ["<= 5x", "9.00x", "**not met**"]
     assert "NO (daily_store_sales)" in report.render_backfills(results["backfills"])
 
 
@@ -213,3 +228,58 @@ def test_weekly_table_shows_the_repeat_run_when_measured():
     assert "| **4.50x** | - | yes |" in report._weekly([scale])
     repeated = report._weekly([{**scale, "spark_weekly_repeat_seconds": 5.0}])
     assert "| **4.50x** | 5.0 (2.50x) | yes |" in repeated
+
+
+def test_whole_workflow_and_command_targets():
+    scale = {
+        **_scale("10M", 10**7, 9.0, 3.0, 3.0),
+        "workflow_ratio": 2.5,
+        "duckdb_workflow_seconds": 4.0,
+        "workflow_same_numbers": True,
+    }
+    results = {
+        "scales": [scale, {**scale, "label": "30M", "workflow_same_numbers": False}],
+        "demo": {"seconds": 95.2, "exit_code": 0, "error": ""},
+        "test_suite": {"seconds": 599.0, "summary": "9 passed", "passed": True, "log": "ci.log"},
+    }
+    rows = targets.target_rows(results)
+    assert rows[3] == [
+        "whole workflow at 10M, one date, retail-lake / DuckDB (same numbers)",
+        "<= 3x",
+        "2.50x",
+        "met",
+    ]
+    assert rows[4][2:] == ["2.50x, numbers differ", "**not met**"]
+    assert rows[5][1:] == ["< 90 s", "95 s", "**not met**"]
+    assert rows[6][1:] == ["< 10 min", "9 min 59 s (9 passed; from `ci.log`)", "met"]
+    failed = {**results["test_suite"], "passed": False}
+    assert targets.target_rows({**results, "test_suite": failed})[6][3] == "**not met**"
+    assert "no `--test-log`" in targets.target_rows({"scales": [scale]})[-1][2]
+
+
+def test_suite_time_is_the_last_pytest_summary_of_the_log(tmp_path):
+    log = tmp_path / "ci.log"
+    log.write_text(
+        "===== 3 failed, 640 passed, 5 warnings in 1859.82s (0:30:59) =====\n"
+        "noise 12 passed in 3s\n"
+        "================= 647 passed, 5 warnings in 1179.08s (0:19:39) =================\n"
+        "==> make test exited 0\n"
+    )
+    assert suite_time(log) == {
+        "seconds": 1179.08,
+        "summary": "647 passed, 5 warnings",
+        "passed": True,
+        "log": "ci.log",
+    }
+    log.write_text(log.read_text() + "=== 1 failed, 9 passed in 60.00s ===\n")
+    assert suite_time(log)["passed"] is False
+    log.write_text("pytest never finished\n")
+    assert suite_time(log) is None
+
+
+def test_a_demo_that_fails_gives_its_exit_code_and_its_one_line_error(tmp_path):
+    not_a_folder = tmp_path / "lake"
+    not_a_folder.write_text("")
+    demo = time_demo(not_a_folder)
+    assert demo["exit_code"] == 1
+    assert demo["error"].startswith("error: demo: ") and "Not a directory" in demo["error"]

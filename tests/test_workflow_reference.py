@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks.backfill import reference_counts, report_counts
+from benchmarks.same_numbers import reference_counts, report_counts
 from benchmarks.workflow_reference import run_reference
 from retail_lake.config import build_settings
 from retail_lake.contracts import dataset
