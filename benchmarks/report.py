@@ -51,25 +51,45 @@ def _same(checks: dict[str, Any], same: bool) -> str:
     return "NO (" + ", ".join(n for n, c in checks.items() if not c["same"]) + ")"
 
 
+AGAINST_DUCKDB = ["retail-lake s", "DuckDB s", "retail-lake / DuckDB", "same numbers"]
+AGAINST_DUCKDB += ["retail-lake peak GiB", "DuckDB peak GiB"]
+"""The columns of every retail-lake-against-DuckDB table, in :func:`_against_duckdb` order."""
+
+
+def _against_duckdb(
+    seconds: tuple[float, float],
+    ratio: float,
+    checks: dict[str, Any],
+    same: bool,
+    peaks: tuple[float, float],
+) -> list[str]:
+    """retail-lake's and DuckDB's seconds, their ratio, same numbers, both peaks."""
+    return [
+        *map(_s, seconds),
+        f"**{ratio:.2f}x**",
+        _same(checks, same),
+        *(f"{peak:.2f}" for peak in peaks),
+    ]
+
+
 def _whole_workflow(scales: list[dict[str, Any]]) -> str:
     rows = [
         [
             s["label"],
             f"{s['sales_rows']:,}",
             _mb(s["landing_bytes"]),
-            _s(s["workflow_seconds"]),
-            _s(s["duckdb_workflow_seconds"]),
-            f"**{s['workflow_ratio']:.2f}x**",
-            _same(s["workflow_checks"], s["workflow_same_numbers"]),
-            f"{s['workflow_peak_gib']:.2f}",
-            f"{s['duckdb_workflow_peak_gib']:.2f}",
+            *_against_duckdb(
+                (s["workflow_seconds"], s["duckdb_workflow_seconds"]),
+                s["workflow_ratio"],
+                s["workflow_checks"],
+                s["workflow_same_numbers"],
+                (s["workflow_peak_gib"], s["duckdb_workflow_peak_gib"]),
+            ),
         ]
         for s in scales
         if s.get("duckdb_workflow_seconds")
     ]
-    header = ["scale", "sales rows", "landing CSV", "retail-lake s", "DuckDB s"]
-    header += ["retail-lake / DuckDB", "same numbers", "retail-lake peak GiB", "DuckDB peak GiB"]
-    return _table(header, rows)
+    return _table(["scale", "sales rows", "landing CSV", *AGAINST_DUCKDB], rows)
 
 
 def _repeat(scale: dict[str, Any]) -> str:
@@ -161,19 +181,19 @@ def render_backfills(backfills: list[dict[str, Any]]) -> str:
             f"{b['quarantined_rows']:,}",
             _mb(b["landing_bytes"]),
             f"{b['weekly_rows']:,} / {b['daily_store_sales_rows']:,}",
-            _s(b["retail_lake_seconds"]),
-            _s(b["duckdb_seconds"]),
-            f"**{b['ratio']:.2f}x**",
-            _same(b["checks"], b["same_numbers"]),
-            f"{b['retail_lake_peak_gib']:.2f}",
-            f"{b['duckdb_peak_gib']:.2f}",
+            *_against_duckdb(
+                (b["retail_lake_seconds"], b["duckdb_seconds"]),
+                b["ratio"],
+                b["checks"],
+                b["same_numbers"],
+                (b["retail_lake_peak_gib"], b["duckdb_peak_gib"]),
+            ),
         ]
         for b in backfills
     ]
     header = ["backfill", "days x stores x products", "valid sales rows", "inventory rows"]
     header += ["franchise rows", "quarantined rows", "landing CSV"]
-    header += ["weekly / daily store rows", "retail-lake s", "DuckDB s", "retail-lake / DuckDB"]
-    header += ["same numbers", "retail-lake peak GiB", "DuckDB peak GiB"]
+    header += ["weekly / daily store rows", *AGAINST_DUCKDB]
     return _table(header, rows)
 
 
